@@ -115,7 +115,13 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
       return;
     }
     signal?.addEventListener('abort', () => this.close(), { once: true });
-    if (o.autoConnect) this.connect();
+    if (!o.autoConnect) return;
+    // CONNECTING at once, like `new WebSocket()`, but the attempt starts after the
+    // caller had the chance to add listeners: no early event is missed
+    this.#begin();
+    this.#state = 'connecting';
+    const gen = this.#gen;
+    queueMicrotask(() => gen === this.#gen && void this.#openNext());
   }
 
   /** The client's state; `readyState` is its WebSocket-constant view. */
@@ -204,6 +210,11 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
   /** Starts connecting after `close()`, a final close, or with `autoConnect: false`. */
   connect(): void {
     if (this.#state !== 'closed') return;
+    this.#begin();
+    void this.#openNext();
+  }
+
+  #begin(): void {
     this.#ended = false;
     this.#attempt = 0;
     this.#index = this.#preferred;
@@ -217,7 +228,6 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
       },
       restored: () => this.reconnect(),
     });
-    void this.#openNext();
   }
 
   /** Drops the current connection and connects at once, with the backoff reset. */

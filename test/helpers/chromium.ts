@@ -29,3 +29,12 @@ export async function launchChromium(extraArgs: string[] = []): Promise<BrowserC
     },
   });
 }
+
+/**
+ * Imports an ES module into the page and exposes its namespace as `globalThis[name]`.
+ * (A dynamic `import()` written inside `page.evaluate` would be rewritten by vitest.)
+ */
+export async function loadModule(page: import('playwright-core').Page, path: string, name: string): Promise<void> {
+  await page.addScriptTag({ type: 'module', content: `import * as m from ${JSON.stringify(path)}; globalThis[${JSON.stringify(name)}] = m;` });
+  await page.waitForFunction((n) => n in globalThis, name);
+}

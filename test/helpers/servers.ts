@@ -38,6 +38,11 @@ export async function startServer(handler: Handler = (_req, res) => res.writeHea
     for (const socket of sockets) socket.destroy();
     for (const client of wss.clients) client.terminate();
   };
+  const stop = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      kill();
+    });
   return {
     port,
     http: `http://127.0.0.1:${port}`,
@@ -45,18 +50,13 @@ export async function startServer(handler: Handler = (_req, res) => res.writeHea
     server,
     wss,
     kill,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        kill();
-      });
-    },
+    stop,
     async start() {
       await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     },
     async close() {
       wss.close();
-      if (server.listening) await this.stop();
+      if (server.listening) await stop();
     },
   };
 }
