@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
+import workerInline, { workerOutput, workerTypescript } from './tools/worker-inline.mjs';
 
 const entries = {
   pushline: 'src/index.ts',
@@ -18,16 +19,22 @@ const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, o
 export default [
   {
     input,
-    plugins: [ts()],
+    plugins: [workerInline(), ts()],
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
   },
   {
     input: 'src/index.ts',
-    plugins: [ts()],
+    plugins: [workerInline(), ts()],
     output: [
       { file: 'dist/pushline.umd.js', format: 'umd', name: 'Pushline' },
       { file: 'dist/pushline.umd.min.js', format: 'umd', name: 'Pushline', plugins: [terser()], sourcemap: true },
     ],
+  },
+  // the same worker the bundles inline, as a same-origin script for CSPs without blob: (`workerUrl`)
+  {
+    input: 'src/poll.worker.ts',
+    plugins: [workerTypescript()],
+    output: { file: 'dist/poll-worker.js', ...workerOutput },
   },
   {
     input,

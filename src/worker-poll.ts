@@ -1,0 +1,19 @@
+/**
+ * `pushline/worker-poll`: a `RealtimeClient` with only the Worker poller, for
+ * status documents that must stay fresh in background tabs. No upload: that
+ * needs a WebSocket.
+ * @packageDocumentation
+ */
+import { RealtimeClientBase } from './client.js';
+import type { Options } from './options.js';
+import { workerPoll } from './transports/worker-poll.js';
+import type { SendData, UrlInput } from './types.js';
+
+/** `RealtimeClient` over worker-poll only. */
+export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClientBase<In, Out> {
+  constructor(url: UrlInput, options: Options<In, Out> = {}) {
+    super(url, options, { transports: [workerPoll], defaults: ['worker-poll'] });
+  }
+}
+
+export * from './public.js';
