@@ -369,8 +369,10 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
         }
         this.dispatchEvent(new MessageEvent(type, { data: value, lastEventId: lastEventId ?? '', origin: origin ?? '' }));
       },
-      activity: () => {
-        if (current()) this.#lastSeen = Date.now();
+      activity: (lastEventId) => {
+        if (!current()) return;
+        this.#lastSeen = Date.now();
+        if (lastEventId !== undefined) this.#lastEventId = lastEventId;
       },
       retry: (delayMs) => {
         if (current()) this.#hintMs = delayMs;

@@ -15,8 +15,12 @@ export interface TransportSink {
   open(): void;
   /** An inbound message (`type` is `'message'` or an SSE event name). */
   message(type: string, data: unknown, lastEventId?: string, origin?: string): void;
-  /** Inbound data that is not a message (an SSE comment, an empty poll): proves liveness. */
-  activity(): void;
+  /**
+   * Inbound data that is not a message (an SSE comment, an empty poll): proves liveness.
+   * `lastEventId` is the stream's cursor when it moved without a message (an id-only
+   * block sets the last event ID too, per the WHATWG event stream rules).
+   */
+  activity(lastEventId?: string): void;
   /** A server reconnection hint in milliseconds (SSE `retry:`), used as a backoff floor. */
   retry(delayMs: number): void;
   /** A non-fatal problem (malformed data): reported as an `error` event. */

@@ -407,6 +407,21 @@ describe('events and messages', () => {
     expect(http.last().ctx.lastEventId).toBe('41');
   });
 
+  it('an id-only block moves lastEventId without a message, and the next attempt resumes from it', async () => {
+    const c = make({ transports: ['sse'] }, 'http://127.0.0.1:1/');
+    const messages = record(c, ['message']);
+    await vi.advanceTimersByTimeAsync(0);
+    http.last().open();
+    http.last().ctx.sink.activity('77');
+    expect(c.lastEventId).toBe('77');
+    http.last().ctx.sink.activity();
+    expect(c.lastEventId).toBe('77');
+    http.last().end();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(http.last().ctx.lastEventId).toBe('77');
+    expect(messages).toEqual([]);
+  });
+
   it('messages() yields parsed messages and ends at the final close', async () => {
     const c = make<number>({ parse: Number });
     const it = c.messages();

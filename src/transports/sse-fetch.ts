@@ -1,0 +1,42 @@
+import { httpClose, networkClose } from '../http.js';
+import { SseParser } from '../sse-parser.js';
+import { withResumeCursor, type Transport, type TransportContext } from '../transport.js';
+import { badContentType, getStream, httpLink, readBody } from './http-common.js';
+
+/**
+ * SSE read with fetch: custom headers, `Last-Event-ID`, HTTP statuses classified
+ * by the policy (204 stops, as in the EventSource spec), `retry:` as a backoff
+ * floor, comments and every other byte proving liveness.
+ */
+export function fetchSse(ctx: TransportContext): Transport {
+  const { url, lastEventId, options, sink } = ctx;
+  const abort = new AbortController();
+  let state = 0;
+  let origin = new URL(url).origin;
+  const parser = new SseParser(
+    {
+      event: (e) => sink.message(e.type, e.data, e.lastEventId, origin),
+      retry: (ms) => sink.retry(ms),
+    },
+    lastEventId,
+  );
+  const link = httpLink(ctx, () => state, () => abort.abort(), () => parser.lastEventId);
+  void (async () => {
+    try {
+      const res = await getStream(options, withResumeCursor(url, lastEventId), lastEventId, abort.signal);
+      if (link.ended) return;
+      // only 200 opens a stream (EventSource spec); 204 and the 4xx of the table are fatal
+      if (res.status !== 200) return link.end(httpClose(res));
+      const bad = badContentType(res);
+      if (bad) return link.end(bad);
+      origin = new URL(res.url || url).origin;
+      state = 1;
+      sink.open();
+      await readBody(res, parser, () => sink.activity(parser.lastEventId));
+      link.end({ code: 1006, reason: 'stream ended', wasClean: false });
+    } catch (error) {
+      link.end(networkClose(error));
+    }
+  })();
+  return link.transport;
+}
