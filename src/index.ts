@@ -5,12 +5,17 @@
  */
 import { RealtimeClientBase, type Registry } from './client.js';
 import type { Options } from './options.js';
+import { longPoll } from './transports/long-poll.js';
+import { sse } from './transports/sse.js';
 import { websocket } from './transports/websocket.js';
+import { workerPoll } from './transports/worker-poll.js';
+import { upload } from './upload.js';
 import type { SendData, UrlInput } from './types.js';
 
 const registry: Registry = {
-  transports: [websocket],
-  defaults: ['websocket'],
+  upload,
+  transports: [websocket, sse, longPoll, workerPoll],
+  defaults: ['websocket', 'sse', 'long-poll'],
 };
 
 /**

@@ -6,13 +6,14 @@
 import { RealtimeClientBase } from './client.js';
 import type { Options } from './options.js';
 import { websocket } from './transports/websocket.js';
+import { upload } from './upload.js';
 import type { SendData, UrlInput } from './types.js';
 
 
 /** `RealtimeClient` over WebSocket only. */
 export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClientBase<In, Out> {
   constructor(url: UrlInput, options: Options<In, Out> = {}) {
-    super(url, options, { transports: [websocket], defaults: ['websocket']});
+    super(url, options, { transports: [websocket], defaults: ['websocket'], upload });
   }
 }
 
