@@ -26,8 +26,9 @@ export default [
     input: 'src/index.ts',
     plugins: [workerInline(), ts()],
     output: [
-      { file: 'dist/pushline.umd.js', format: 'umd', name: 'Pushline' },
-      { file: 'dist/pushline.umd.min.js', format: 'umd', name: 'Pushline', plugins: [terser()], sourcemap: true },
+      // one file for a <script> tag: the lazily loaded upload chunk is inlined
+      { file: 'dist/pushline.umd.js', format: 'umd', name: 'Pushline', inlineDynamicImports: true },
+      { file: 'dist/pushline.umd.min.js', format: 'umd', name: 'Pushline', inlineDynamicImports: true, plugins: [terser()], sourcemap: true },
     ],
   },
   // the same worker the bundles inline, as a same-origin script for CSPs without blob: (`workerUrl`)

@@ -22,8 +22,10 @@ export async function bundleSize(code) {
   });
   const { output } = await bundle.generate({ format: 'es', plugins: [terser({ format: { comments: false } })] });
   await bundle.close();
-  const js = output[0].code;
-  return { min: Buffer.byteLength(js), gzip: gzipSync(js, { level: 9 }).length };
+  // the entry chunk is what the page loads up front; other chunks load on first use (upload)
+  const gz = (chunk) => gzipSync(chunk.code, { level: 9 }).length;
+  const [entry, ...lazy] = output.filter((o) => o.type === 'chunk');
+  return { min: Buffer.byteLength(entry.code), gzip: gz(entry), lazyGzip: lazy.reduce((n, c) => n + gz(c), 0) };
 }
 
 const SUBPATHS = {
@@ -55,6 +57,7 @@ export async function ownSizes() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const row of await ownSizes()) {
-    console.log(`${row.what.padEnd(40)} ${row.error ?? `${row.min} B min, ${row.gzip} B gzip${row.budget ? ` (budget ${row.budget} B: ${row.gzip <= row.budget ? 'met' : 'MISSED'})` : ''}`}`);
+    const lazy = row.lazyGzip ? ` + ${row.lazyGzip} B gzip loaded on first upload()` : '';
+    console.log(`${row.what.padEnd(40)} ${row.error ?? `${row.min} B min, ${row.gzip} B gzip${lazy}${row.budget ? ` (budget ${row.budget} B: ${row.gzip <= row.budget ? 'met' : 'MISSED'})` : ''}`}`);
   }
 }

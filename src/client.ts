@@ -94,12 +94,12 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
       const { name, url: entryUrl, ...overrides }: { name: TransportName } & TransportOverrides =
         typeof item === 'string' ? { name: item } : item;
       const factory = registry.transports.find((t) => t.name === name);
-      if (!factory) throw new TypeError(`Transport '${name}' is not part of this build.`);
+      if (!factory) throw new TypeError(`no transport '${name}' in this build`);
       const own = resolveOptions<In, Out>({ ...options, ...overrides });
       if (overrides.protocols !== undefined) validateProtocols(own.protocols);
       return { factory, url: entryUrl, options: own };
     });
-    if (!this.#entries.length) throw new TypeError('At least one transport is required.');
+    if (!this.#entries.length) throw new TypeError('no transports');
     this.#source = url;
     // a static URL is checked now, so a bad one throws from the constructor like `new WebSocket()`
     if (typeof url !== 'function') this.#url = resolveUrl(url, this.#entries[0]!.factory.scheme);
@@ -268,7 +268,7 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
    * the queue refused it. Throws `InvalidStateError` once the client is closed.
    */
   send(data: Out): boolean {
-    if (this.#ended) throw domError('InvalidStateError', 'The client is closed; call connect() first.');
+    if (this.#ended) throw domError('InvalidStateError', 'closed');
     const payload = this.#o.serialize ? (this.#o.serialize as (d: Out) => SendData)(data) : (data as SendData);
     const live = this.#live;
     if (live?.duplex && live.readyState === OPEN && !this.#queue.length) {
@@ -288,7 +288,7 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
    * Rejects with `NotSupportedError` in builds without WebSocket.
    */
   upload(data: Blob | ArrayBuffer | ArrayBufferView, opts?: UploadOptions): Promise<UploadResult> {
-    if (!this.#uploader) return Promise.reject(domError('NotSupportedError', 'This build has no upload.'));
+    if (!this.#uploader) return Promise.reject(domError('NotSupportedError', 'no upload in this build'));
     const entry = this.#entries.find((e) => e.factory.scheme === 'ws') ?? this.#entries[0]!;
     return this.#uploader(
       {

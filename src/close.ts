@@ -39,10 +39,10 @@ export function validateClose(code?: unknown, reason?: unknown): CloseRequest {
   const numeric = code === undefined ? undefined : clampUnsignedShort(code);
   const text = reason === undefined ? '' : toUSVString(reason);
   if (numeric !== undefined && numeric !== 1000 && !(numeric >= 3000 && numeric <= 4999)) {
-    throw domError('InvalidAccessError', `The close code must be either 1000, or between 3000 and 4999. ${numeric} is neither.`);
+    throw domError('InvalidAccessError', `close code ${numeric} is not 1000 or 3000-4999`);
   }
   if (utf8Length(text) > 123) {
-    throw domError('SyntaxError', 'The close reason must not be greater than 123 UTF-8 bytes.');
+    throw domError('SyntaxError', 'close reason over 123 bytes');
   }
   return { code: numeric ?? (text ? 1000 : undefined), reason: text };
 }

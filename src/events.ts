@@ -41,7 +41,14 @@ type Handler<E> = ((this: unknown, ev: E) => unknown) | null;
  * `onopen`/`onmessage`/`onerror`/`onclose` handler properties.
  */
 export class TypedTarget<In> extends EventTarget {
-  #handlers: Record<string, Handler<Event>> = {};
+  /** Like `WebSocket.onopen`. */
+  declare onopen: Handler<RealtimeEventMap<In>['open']>;
+  /** Like `WebSocket.onmessage`. */
+  declare onmessage: Handler<MessageEvent<In>>;
+  /** Like `WebSocket.onerror`, with a typed `error`. */
+  declare onerror: Handler<RealtimeEventMap<In>['error']>;
+  /** Like `WebSocket.onclose`, with `willReconnect`. */
+  declare onclose: Handler<RealtimeEventMap<In>['close']>;
 
   /** Subscribes to `type`; returns the function that unsubscribes. */
   on<K extends keyof RealtimeEventMap<In>>(type: K, listener: (event: RealtimeEventMap<In>[K]) => void): () => void;
@@ -52,26 +59,21 @@ export class TypedTarget<In> extends EventTarget {
     this.addEventListener(type, fn);
     return () => this.removeEventListener(type, fn);
   }
+}
 
-  #handler(type: string): Handler<Event> {
-    return this.#handlers[type] ?? null;
-  }
-
-  #setHandler(type: string, fn: Handler<Event>): void {
-    if (!(type in this.#handlers)) this.addEventListener(type, (e) => this.#handlers[type]?.call(this, e));
-    this.#handlers[type] = typeof fn === 'function' ? fn : null;
-  }
-
-  /** Like `WebSocket.onopen`. */
-  get onopen(): Handler<RealtimeEventMap<In>['open']> { return this.#handler('open'); }
-  set onopen(fn: Handler<RealtimeEventMap<In>['open']>) { this.#setHandler('open', fn as Handler<Event>); }
-  /** Like `WebSocket.onmessage`. */
-  get onmessage(): Handler<MessageEvent<In>> { return this.#handler('message'); }
-  set onmessage(fn: Handler<MessageEvent<In>>) { this.#setHandler('message', fn as Handler<Event>); }
-  /** Like `WebSocket.onerror`, with a typed `error`. */
-  get onerror(): Handler<RealtimeEventMap<In>['error']> { return this.#handler('error'); }
-  set onerror(fn: Handler<RealtimeEventMap<In>['error']>) { this.#setHandler('error', fn as Handler<Event>); }
-  /** Like `WebSocket.onclose`, with `willReconnect`. */
-  get onclose(): Handler<RealtimeEventMap<In>['close']> { return this.#handler('close'); }
-  set onclose(fn: Handler<RealtimeEventMap<In>['close']>) { this.#setHandler('close', fn as Handler<Event>); }
+// One accessor pair per handler property, defined once. As in the DOM, the
+// handler's listener is added when it is first set, and a non-function is null.
+const handlers = new WeakMap<EventTarget, Record<string, Handler<Event>>>();
+for (const type of ['open', 'message', 'error', 'close']) {
+  Object.defineProperty(TypedTarget.prototype, `on${type}`, {
+    get(this: EventTarget) {
+      return handlers.get(this)?.[type] ?? null;
+    },
+    set(this: EventTarget, fn: unknown) {
+      let own = handlers.get(this);
+      if (!own) handlers.set(this, (own = {}));
+      if (!(type in own)) this.addEventListener(type, (e) => own[type]?.call(this, e));
+      own[type] = typeof fn === 'function' ? (fn as Handler<Event>) : null;
+    },
+  });
 }

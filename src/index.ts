@@ -9,7 +9,7 @@ import { longPoll } from './transports/long-poll.js';
 import { sse } from './transports/sse.js';
 import { websocket } from './transports/websocket.js';
 import { workerPoll } from './transports/worker-poll.js';
-import { upload } from './upload.js';
+import { lazyUpload as upload } from './lazy-upload.js';
 import type { SendData, UrlInput } from './types.js';
 
 const registry: Registry = {

@@ -17,11 +17,11 @@ export function resolveUrl(input: string | URL, family: 'ws' | 'http'): string {
   try {
     url = new URL(String(input), globalThis.location?.href);
   } catch {
-    throw domError('SyntaxError', `The URL '${String(input)}' is invalid.`);
+    throw domError('SyntaxError', `invalid URL '${String(input)}'`);
   }
   const scheme = SCHEMES[url.protocol];
   if (!scheme) {
-    throw domError('SyntaxError', `The URL's scheme must be 'ws', 'wss', 'http' or 'https'. '${url.protocol.slice(0, -1)}' is not allowed.`);
+    throw domError('SyntaxError', `bad URL scheme '${url.protocol}'`);
   }
   url.protocol = scheme[family];
   // a WebSocket handshake carries no fragment; dropping it is what the standard now does
@@ -37,7 +37,7 @@ export function validateProtocols(protocols: readonly string[]): void {
   const seen = new Set<string>();
   for (const protocol of protocols) {
     if (!TOKEN.test(protocol) || seen.has(protocol)) {
-      throw domError('SyntaxError', `The subprotocol '${protocol}' is invalid or duplicated.`);
+      throw domError('SyntaxError', `bad or repeated subprotocol '${protocol}'`);
     }
     seen.add(protocol);
   }

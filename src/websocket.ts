@@ -6,9 +6,8 @@
 import { RealtimeClientBase } from './client.js';
 import type { Options } from './options.js';
 import { websocket } from './transports/websocket.js';
-import { upload } from './upload.js';
+import { lazyUpload as upload } from './lazy-upload.js';
 import type { SendData, UrlInput } from './types.js';
-
 
 /** `RealtimeClient` over WebSocket only. */
 export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClientBase<In, Out> {

@@ -6,7 +6,7 @@ export const websocket: TransportFactory = {
   scheme: 'ws',
   create({ url, options, sink }): Transport {
     const WS = options.WebSocket;
-    if (!WS) throw new TypeError('WebSocket is not available; pass options.WebSocket');
+    if (!WS) throw new TypeError('no WebSocket');
     const ws = options.protocols.length ? new WS(url, options.protocols) : new WS(url);
     ws.onopen = () => sink.open();
     ws.onmessage = (e) => sink.message('message', e.data, undefined, e.origin);

@@ -1,0 +1,8 @@
+import type { Uploader } from './upload-api.js';
+
+/**
+ * The uploader, loaded on the first `upload()` call: most apps never upload, so
+ * bundlers split it into its own chunk and the initial bundle stays small. (The
+ * UMD build inlines it.)
+ */
+export const lazyUpload: Uploader = (...args) => import('./upload.js').then((m) => m.upload(...args));
