@@ -6,6 +6,8 @@
 //   http.createServer((req, res) => hub.handle(req, res) || res.writeHead(404).end());
 //   hub.publish('message', 'hello');
 
+import { cors } from './cors.mjs';
+
 /**
  * @typedef {{ id: number, type: string, data: string }} LoggedEvent
  * @typedef {{ data: string | Buffer, contentType: string }} ReceivedMessage
@@ -19,23 +21,8 @@ export function frame({ id, type, data }) {
   return `id: ${id}\n${type === 'message' ? '' : `event: ${type}\n`}${lines}\n`;
 }
 
-/**
- * CORS for cross-origin pages, cookies included: the Origin is echoed (a `*` would
- * forbid credentials), `Last-Event-ID` and the app's headers are allowed, and
- * `Retry-After` is exposed so fetch-based clients can read it.
- */
-export function cors(req, res) {
-  const origin = req.headers.origin;
-  if (!origin) return;
-  res.setHeader('Access-Control-Allow-Origin', origin);
-  res.setHeader('Access-Control-Allow-Credentials', 'true');
-  res.setHeader('Access-Control-Expose-Headers', 'Retry-After, ETag');
-  res.setHeader('Vary', 'Origin');
-  if (req.method !== 'OPTIONS') return;
-  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
-  res.setHeader('Access-Control-Allow-Headers', req.headers['access-control-request-headers'] ?? 'Last-Event-ID, Content-Type');
-  res.setHeader('Access-Control-Max-Age', '600');
-}
+/** The shared CORS rule, re-exported for the servers that compose this hub. */
+export { cors };
 
 /**
  * Creates an event hub.

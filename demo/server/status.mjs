@@ -4,6 +4,8 @@
 // POST replaces the document, and every request is recorded and counted per
 // `Sec-Fetch-Dest`. Plain Node ESM, no dependencies.
 
+import { cors } from './cors.mjs';
+
 /**
  * @param {{ path?: string, body?: string, etag?: boolean, lastModified?: boolean }} [options]
  *   `etag: false` / `lastModified: false` leave a validator out, to exercise the
@@ -20,15 +22,6 @@ export function createStatus({ path = '/status', body = '{}', etag = true, lastM
   const requests = [];
 
   const tag = () => `"v${version}"`;
-  const cors = (req, res) => {
-    const origin = req.headers.origin;
-    if (!origin) return;
-    // credentials need the exact origin, never `*`
-    res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('access-control-allow-credentials', 'true');
-    res.setHeader('access-control-expose-headers', 'ETag, Last-Modified, Retry-After');
-    res.setHeader('vary', 'Origin');
-  };
 
   /** Answers `req` when it is for this document; returns whether it did. */
   function handle(req, res) {
@@ -37,11 +30,7 @@ export function createStatus({ path = '/status', body = '{}', etag = true, lastM
     cors(req, res);
     if (req.method === 'OPTIONS') {
       counts.preflights++;
-      res.writeHead(204, {
-        'access-control-allow-methods': 'GET, POST',
-        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '',
-        'access-control-max-age': '600',
-      }).end();
+      res.writeHead(204).end();
       return true;
     }
     if (req.method === 'POST') {
