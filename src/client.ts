@@ -357,7 +357,7 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
       open: () => current() && this.#onOpen(gen),
       message: (type, data, lastEventId, origin) => {
         if (!current()) return;
-        this.#lastSeen = Date.now();
+        if (this.#livenessTimer) this.#lastSeen = Date.now();
         if (lastEventId !== undefined) this.#lastEventId = lastEventId;
         let value = data;
         if (this.#o.parse) {
@@ -371,7 +371,7 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
       },
       activity: (lastEventId) => {
         if (!current()) return;
-        this.#lastSeen = Date.now();
+        if (this.#livenessTimer) this.#lastSeen = Date.now();
         if (lastEventId !== undefined) this.#lastEventId = lastEventId;
       },
       retry: (delayMs) => {
@@ -455,7 +455,9 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
     const closing = this.#state === 'closing';
     const from = this.#entries[this.#index]!.factory.name;
     this.#settle();
-    if (info.error) this.#emit('error', { error: info.error as RealtimeError });
+    // `error` events carry typed errors only, whatever a transport put in the close
+    const cause = info.error;
+    if (cause) this.#emit('error', { error: cause instanceof RealtimeError ? cause : new RealtimeError('network', cause.message, cause) });
     if (closing || this.#ended) return this.#finish({ ...info, byUser: true });
     if (!wasOpen && !this.#everOpened && this.#index + 1 < this.#entries.length) {
       this.#emitClose(info, true);
@@ -520,6 +522,8 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
     clearTimeout(this.#uptimeTimer);
     clearTimeout(this.#livenessTimer);
     clearInterval(this.#pingTimer);
+    // no deadline, no per-message clock reads (see the sink)
+    this.#livenessTimer = undefined;
   }
 
   #finish(info: CloseInfo): void {

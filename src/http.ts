@@ -1,4 +1,4 @@
-import { HttpStatusError } from './errors.js';
+import { HttpStatusError, RealtimeError } from './errors.js';
 import type { Resolved } from './options.js';
 import { parseRetryAfter } from './policy.js';
 import type { CloseInfo, SendData } from './types.js';
@@ -34,12 +34,12 @@ export function httpClose(res: Response, message?: string): CloseInfo {
   };
 }
 
-/** What a network failure (fetch rejected) means to the reconnect policy. */
-export const networkClose = (error: unknown): CloseInfo => ({
+/** What a network failure (fetch rejected: a bare TypeError) means to the reconnect policy: a typed `network` error. */
+export const networkClose = (cause: unknown): CloseInfo => ({
   code: 1006,
   reason: 'network error',
   wasClean: false,
-  ...(error instanceof Error ? { error } : {}),
+  error: new RealtimeError('network', 'network error', cause),
 });
 
 /**

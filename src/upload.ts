@@ -140,8 +140,9 @@ export const upload: Uploader = (host, data, opts = {}) =>
         } else if (m.type === 'done') finish(undefined, { id, size: m.size, sha256: m.sha256 });
         else if (m.type === 'error') finish(new UploadError(m.message, acked));
       };
-      s.onclose = (e) => {
+      const lost = (e: { code: number; reason: string; wasClean: boolean }): void => {
         clearTimeout(t);
+        clearTimeout(stall);
         if (s !== ws) return;
         ws = undefined;
         wake();
@@ -150,6 +151,22 @@ export const upload: Uploader = (host, data, opts = {}) =>
           timer = setTimeout(connect, nextDelay(policy, ++attempt));
         } else finish(new UploadError(`Closed ${e.code}`, acked));
       };
+      s.onclose = lost;
+      // half-open detection: with data unacknowledged, a server silent this long is gone;
+      // the socket is abandoned (its close handshake could hang) and the upload resumes
+      const quietMs = o.idleTimeoutMs ?? o.connectTimeoutMs;
+      let stall: ReturnType<typeof setTimeout> | undefined;
+      const alive = (): void => {
+        clearTimeout(stall);
+        stall = setTimeout(() => {
+          if (s !== ws) return;
+          if (sent <= acked) return alive();
+          lost({ code: 1006, reason: 'stalled', wasClean: false });
+          s.close();
+        }, quietMs);
+      };
+      s.addEventListener('message', alive);
+      s.addEventListener('open', alive);
     };
 
     if (!(step > 0)) return reject(new RangeError('Bad chunkSize'));

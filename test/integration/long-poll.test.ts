@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealtimeClient, type Options } from '../../src/index.js';
+import { RealtimeClient, RealtimeError, type Options } from '../../src/index.js';
 import { RealtimeClient as LongPollOnlyClient } from '../../src/long-poll.js';
 import { once, startServer, type TestServer } from '../helpers/servers.js';
 import {
@@ -151,7 +151,13 @@ describe('long-poll against a real HTTP server', () => {
     const c = connect(h.url);
     await once(c, 'open');
     const close = once<CloseEvent>(c, 'close');
+    const error = once<ErrorEvent>(c, 'error');
     await h.server.stop();
+    // fetch rejects with a bare TypeError; listeners get a typed error with it as the cause
+    const { error: typed } = await error;
+    expect(typed).toBeInstanceOf(RealtimeError);
+    expect(typed.type).toBe('network');
+    expect((typed as Error & { cause: unknown }).cause).toBeInstanceOf(TypeError);
     expect((await close).willReconnect).toBe(true);
     await once(c, 'reconnecting');
     expect(c.readyState).toBe(c.CONNECTING);

@@ -179,6 +179,22 @@ describe('chunked upload against a real ws server', () => {
     expect(resent).toBeLessThanOrEqual(drops * HWM);
   });
 
+  it('abandons a silent (half-open) upload socket and resumes on a new one', async () => {
+    let frozen = false;
+    await serve(undefined, (ws, _data, binary) => {
+      // after the first chunk the server keeps reading but never answers again, and never closes
+      if (binary && !frozen) {
+        frozen = true;
+        ws.send = (() => {}) as typeof ws.send;
+      }
+    });
+    const bytes = random(8 * MiB);
+    const result = await client({ idleTimeoutMs: 300 }).upload(new Blob([bytes]));
+    expect(result.sha256).toBe(sha256(bytes));
+    expect(frozen).toBe(true);
+    expect(sockets).toHaveLength(2);
+  });
+
   it('resumes from the partial file after the receiving process restarts (sha256 re-computed)', async () => {
     const bytes = random(8 * MiB);
     let got = 0;

@@ -211,7 +211,7 @@ describe('page <-> worker protocol', () => {
     w.report({ t: 'ready' });
     w.report({ t: 'ask' });
     await flush();
-    expect(rec.of('close')).toEqual([['close', expect.objectContaining({ code: 1006, error: expect.objectContaining({ message: 'no token' }) })]]);
+    expect(rec.of('close')).toEqual([['close', expect.objectContaining({ code: 1006, error: expect.objectContaining({ type: 'network', cause: expect.objectContaining({ message: 'no token' }) }) })]]);
     expect([t.readyState, w.terminated]).toEqual([3, true]);
   });
 
@@ -248,12 +248,12 @@ describe('page <-> worker protocol', () => {
     const a = create({ Worker: W });
     FakeWorker.all[0]!.report({ t: 'ready' });
     FakeWorker.all[0]!.report({ t: 'fail', error: new TypeError('Failed to fetch') });
-    expect(a.rec.of('close')).toEqual([['close', expect.objectContaining({ code: 1006, reason: 'network error', error: expect.any(TypeError) })]]);
+    expect(a.rec.of('close')).toEqual([['close', expect.objectContaining({ code: 1006, reason: 'network error', error: expect.objectContaining({ type: 'network', cause: expect.any(TypeError) }) })]]);
     const b = create({ Worker: W });
     FakeWorker.all[1]!.report({ t: 'ready' });
     FakeWorker.all[1]!.fail('boom');
     await flush();
-    expect(b.rec.of('close')).toEqual([['close', expect.objectContaining({ code: 1006, error: expect.objectContaining({ message: 'boom' }) })]]);
+    expect(b.rec.of('close')).toEqual([['close', expect.objectContaining({ code: 1006, error: expect.objectContaining({ type: 'network', cause: expect.objectContaining({ message: 'boom' }) }) })]]);
     expect(b.rec.of('error')).toEqual([]); // not a WorkerUnavailableError: it did start
   });
 
