@@ -1,0 +1,283 @@
+// The demo page: one RealtimeClient on the transport you pick, its every event on
+// a timeline and in a log, a chat room shared with every other tab (whatever
+// transport they use), an upload panel, a worker-poll status panel and chaos buttons.
+import { RealtimeClient } from '/dist/pushline.mjs';
+import { setupChaos } from '/chaos.js';
+import { ChatView } from '/chat.js';
+import { NUMBERS, TRANSPORTS, clientOptions, readConfig, urlFor } from '/config.js';
+import { setupStats } from '/stats.js';
+import { Timeline } from '/timeline.js';
+import { setupUpload } from '/upload.js';
+
+const $ = (id) => globalThis.document.getElementById(id);
+const READY = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+const MAX_LOG = 400;
+const config = readConfig();
+const timeline = new Timeline($('timeline'), { windowMs: config.windowMs });
+const chat = new ChatView($('chat-list'));
+const uid = () => globalThis.crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+const ms = (n) => (n < 1000 ? `${Math.round(n)}ms` : `${(n / 1000).toFixed(n < 10000 ? 1 : 0)}s`);
+
+/** What the page exposes for the whole-system tests (and the curious, in the console). */
+const demo = {
+  config,
+  /** Every client event with its time: `{ t, type, ...payload }`. */
+  records: [],
+  chat,
+  timeline,
+  client: null,
+  choice: config.transport,
+  pongs: 0,
+  lastStats: null,
+  joined: false,
+};
+globalThis.demo = demo;
+
+// --- event log -------------------------------------------------------------------
+function log(kind, text) {
+  const list = $('log');
+  const li = globalThis.document.createElement('li');
+  const at = globalThis.document.createElement('time');
+  at.textContent = new Date().toLocaleTimeString([], { hour12: false }) + `.${String(Date.now() % 1000).padStart(3, '0')}`;
+  const badge = globalThis.document.createElement('span');
+  badge.className = `kind kind-${kind}`;
+  badge.textContent = kind;
+  const body = globalThis.document.createElement('span');
+  body.textContent = text;
+  li.append(at, badge, body);
+  const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
+  list.append(li);
+  while (list.childElementCount > MAX_LOG) list.firstElementChild.remove();
+  if (stick) list.scrollTop = list.scrollHeight;
+}
+$('log-clear').addEventListener('click', () => $('log').replaceChildren());
+
+// --- status bar ------------------------------------------------------------------
+function renderStatus() {
+  const c = demo.client;
+  const state = c?.state ?? 'closed';
+  const pill = $('state-pill');
+  pill.textContent = state;
+  pill.dataset.state = state;
+  const rs = c?.readyState ?? 3;
+  $('ready-state').textContent = `${rs} ${READY[rs]}`;
+  $('transport').textContent = c?.transport ?? '—';
+  $('attempt').textContent = String(c?.attempt ?? 0);
+  $('last-event-id').textContent = c?.lastEventId || '—';
+  $('url').textContent = c?.url ?? '';
+}
+setInterval(renderStatus, 500);
+
+// --- the client ------------------------------------------------------------------
+function record(type, detail) {
+  const entry = { t: Date.now(), type, ...detail };
+  demo.records.push(entry);
+  if (demo.records.length > 5000) demo.records.splice(0, 1000);
+  return entry;
+}
+
+function errorLabel(error) {
+  switch (error.type) {
+    case 'http-status':
+      return error.retryAfterMs === undefined ? String(error.status) : `${error.status} · Retry-After ${ms(error.retryAfterMs)}`;
+    case 'heartbeat-timeout':
+      return 'silent';
+    case 'connect-timeout':
+      return 'timeout';
+    default:
+      // a failed fetch arrives as the browser's own TypeError
+      return error.type ?? (error.name === 'TypeError' ? 'network' : error.name);
+  }
+}
+
+function wire(client) {
+  const mine = (fn) => (e) => client === demo.client && fn(e);
+  client.on('statechange', mine(({ state, previous, readyState }) => {
+    record('statechange', { state, previous, readyState });
+    timeline.state(state);
+    renderStatus();
+  }));
+  client.on('connecting', mine(({ transport, attempt, url }) => {
+    record('connecting', { transport, attempt, url });
+    log('connecting', `${transport} attempt ${attempt} → ${url}`);
+  }));
+  client.on('open', mine(({ transport }) => {
+    record('open', { transport });
+    timeline.mark('open', transport);
+    log('open', `open via ${transport}`);
+    // joined once per Connect, when the transport is known (the chain picks it)
+    if (!demo.joined) {
+      demo.joined = true;
+      client.send(JSON.stringify(chatMessage('join')));
+    }
+    if (transport !== 'worker-poll') void backfill();
+  }));
+  client.on('close', mine(({ code, reason, wasClean, willReconnect }) => {
+    record('close', { code, reason, wasClean, willReconnect });
+    log('close', `code ${code}${reason ? ` “${reason}”` : ''}${wasClean ? ', clean' : ''}${willReconnect ? ', will reconnect' : ', final'}`);
+  }));
+  client.on('reconnecting', mine(({ attempt, delayMs, reason }) => {
+    record('reconnecting', { attempt, delayMs, reason });
+    timeline.mark('attempt', `#${attempt} · ${ms(delayMs)}`, { until: Date.now() + delayMs });
+    log('reconnecting', `attempt ${attempt} in ${ms(delayMs)} (${reason})`);
+  }));
+  client.on('fallback', mine(({ from, to, reason }) => {
+    record('fallback', { from, to, reason });
+    timeline.mark('fallback', `${from} → ${to}`);
+    log('fallback', `${from} → ${to} (${reason})`);
+  }));
+  client.on('error', mine(({ error }) => {
+    const { name, type: errorType, message, status, retryAfterMs } = error;
+    record('error', { name, errorType, message, status, retryAfterMs });
+    timeline.mark('error', errorLabel(error));
+    log('error', `${name}: ${message}`);
+  }));
+  client.on('message', mine((e) => onData(e.data)));
+  // SSE and long-poll carry typed events: `event: chat` and `event: stats`
+  client.on('chat', mine((e) => onData(e.data)));
+  client.on('stats', mine((e) => onData(e.data)));
+}
+
+/** Every inbound payload, whatever transport brought it. */
+function onData(data) {
+  if (data === 'pong') {
+    demo.pongs++;
+    return;
+  }
+  let m;
+  try {
+    m = JSON.parse(data);
+  } catch {
+    log('message', String(data).slice(0, 200));
+    return;
+  }
+  if (Array.isArray(m.messages)) {
+    // worker-poll: the whole chat log document, of which only the new part is news
+    for (const message of m.messages) if (chat.add(message)) logChat(message);
+  } else if (m.type === 'stats') {
+    demo.lastStats = m;
+    $('server-line').textContent = `server tick #${m.tick} · ${m.clients.websocket} WebSocket, ${m.clients.sse} SSE, ${m.clients.longPoll} held polls`;
+  } else if (m.type === 'error') log('error', `server: ${m.message}`);
+  else if (chat.add(m)) logChat(m);
+}
+
+const logChat = (m) => log('chat', m.type === 'says' ? `#${m.seq} ${m.name}: ${m.text}` : `#${m.seq} ${m.name} ${m.type === 'join' ? 'joined' : 'left'}`);
+
+/** After a (re)connect, fetches what was said meanwhile: WebSocket has no resume cursor of its own. */
+async function backfill() {
+  try {
+    const res = await fetch(`${config.server}/chat/log`, { credentials: config.credentials ? 'include' : 'same-origin', cache: 'no-store' });
+    if (!res.ok) return;
+    const doc = await res.json();
+    let added = 0;
+    for (const message of doc.messages ?? []) if (chat.add(message)) added++;
+    if (added) log('chat', `${added} message${added > 1 ? 's' : ''} from the chat log (said before this connection)`);
+  } catch {
+    // the next open tries again
+  }
+}
+
+const name = () => $('chat-name').value.trim() || 'guest';
+const chatMessage = (type, extra = {}) => ({ type, name: name(), cid: uid(), via: demo.client?.transport ?? demo.choice, ...extra });
+
+function connect() {
+  if (demo.client && demo.client.state !== 'closed') disconnect();
+  const client = new RealtimeClient(({ transport }) => urlFor(config, transport), clientOptions(config, demo.choice));
+  demo.client = client;
+  wire(client);
+  demo.joined = false;
+  log('info', `connect: ${TRANSPORTS[demo.choice].label}`);
+  client.connect();
+  renderStatus();
+}
+
+function disconnect() {
+  const client = demo.client;
+  if (!client || client.state === 'closed') return;
+  leave(client);
+  client.close(1000, 'bye');
+}
+
+/** Says goodbye: over the socket on WebSocket (then closed), as a beacon on the HTTP transports. */
+function leave(client) {
+  const bye = JSON.stringify(chatMessage('leave'));
+  if (client.transport === 'websocket' && client.readyState === 1) client.send(bye);
+  else if (client.readyState === 1) globalThis.navigator.sendBeacon(`${config.server}/events`, bye);
+}
+
+// --- controls --------------------------------------------------------------------
+const picker = $('transport-picker');
+for (const [value, { label }] of Object.entries(TRANSPORTS)) {
+  const id = `transport-${value}`;
+  const input = Object.assign(globalThis.document.createElement('input'), { type: 'radio', name: 'transport', id, value, checked: value === demo.choice });
+  const lab = Object.assign(globalThis.document.createElement('label'), { htmlFor: id, textContent: label });
+  picker.append(input, lab);
+}
+const showHint = () => ($('transport-hint').textContent = TRANSPORTS[demo.choice].hint);
+picker.addEventListener('change', (e) => {
+  demo.choice = e.target.value;
+  showHint();
+  const url = new URL(globalThis.location.href);
+  url.searchParams.set('transport', demo.choice);
+  globalThis.history.replaceState(null, '', url);
+  if (demo.client && demo.client.state !== 'closed') connect();
+});
+showHint();
+
+const options = $('options');
+for (const [key, , label] of NUMBERS) {
+  const lab = globalThis.document.createElement('label');
+  const input = Object.assign(globalThis.document.createElement('input'), { type: 'number', min: '0', step: '50', value: String(config[key]), id: `opt-${key}` });
+  input.addEventListener('change', () => {
+    const value = Number(input.value);
+    if (Number.isFinite(value) && value >= 0) config[key] = value;
+  });
+  lab.append(label, input);
+  options.append(lab);
+}
+
+$('connect').addEventListener('click', connect);
+$('disconnect').addEventListener('click', disconnect);
+$('reconnect').addEventListener('click', () => demo.client?.reconnect());
+
+const stored = globalThis.localStorage?.getItem('pushline-demo-name');
+$('chat-name').value = config.name || stored || `guest-${Math.floor(100 + Math.random() * 900)}`;
+$('chat-name').addEventListener('change', () => globalThis.localStorage?.setItem('pushline-demo-name', name()));
+
+$('chat-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = $('chat-text');
+  const text = input.value.trim();
+  if (!text) return;
+  if (!demo.client || demo.client.state === 'closed') {
+    log('info', 'connect first');
+    return;
+  }
+  const message = chatMessage('says', { text });
+  chat.pend(message);
+  // queued while not OPEN, flushed in order on the next open
+  if (!demo.client.send(JSON.stringify(message))) log('error', 'send queue is full');
+  input.value = '';
+});
+
+globalThis.addEventListener('pagehide', () => demo.client && leave(demo.client));
+
+$('server-line').textContent = `server ${config.server}${config.credentials ? ' · withCredentials' : ''}`;
+
+// --- the other panels --------------------------------------------------------------
+demo.upload = setupUpload({ config, onEvent: log });
+demo.stats = setupStats({ config, onStats: () => {} });
+demo.chaos = setupChaos({
+  config,
+  onAction: (action, dropped) => {
+    if (action.action === 'failed') return log('error', action.message);
+    const label = { refuse: `503 · ${action.seconds}s`, freeze: `freeze ${action.seconds}s`, 'block-websocket': 'block ws', 'unblock-websocket': 'unblock ws' }[action.action] ?? action.action;
+    timeline.mark('chaos', label, { t: action.at });
+    record('chaos', { ...action });
+    log('chaos', `${label}${dropped ? ` (${dropped} sockets destroyed)` : ''}`);
+  },
+});
+
+if (config.autoconnect) connect();
+renderStatus();
+demo.ready = true;
