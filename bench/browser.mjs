@@ -114,6 +114,9 @@ export async function throughput({ runs = 7, n = 100000, size = 64 } = {}) {
         }
       }
       result[mode] = Object.fromEntries(kinds.map((k) => [k, Math.round(n / (median(times[k]) / 1000))]));
+      // per-round ratios against the raw socket of the same round: robust to drift in machine load
+      result[mode].pairedPushline = median(times.raw.map((t, i) => t / times.pushline[i]));
+      result[mode].pairedRws = median(times.raw.map((t, i) => t / times.rws[i]));
     }
     return result;
   } finally {

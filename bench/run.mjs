@@ -41,10 +41,11 @@ await section('sizes', async () => {
 });
 
 await section('throughput', async () => {
-  const t = await throughput({ runs: 5, n: 50000 });
+  const t = await throughput({ runs: 11, n: 20000 });
   for (const [mode, label] of [['in', 'inbound'], ['out', 'outbound']]) {
-    const ratio = t[mode].pushline / t[mode].raw;
-    row(`${label} msgs/s, Chromium, vs raw WebSocket`, `${t[mode].pushline}`, `raw ${t[mode].raw}; reconnecting-websocket ${t[mode].rws} (${(t[mode].rws / t[mode].raw).toFixed(3)})`, ratio.toFixed(3), mode === 'in' ? '>= 0.95' : '', mode === 'in' ? ratio >= 0.95 : undefined);
+    // the budget is judged on the median of per-round ratios (raw and ours measured back to back)
+    const ratio = t[mode].pairedPushline;
+    row(`${label} msgs/s, Chromium, vs raw WebSocket (median of 11 paired rounds)`, `${t[mode].pushline}`, `raw ${t[mode].raw}; reconnecting-websocket ${t[mode].rws} (${t[mode].pairedRws.toFixed(3)})`, `${ratio.toFixed(3)} (of medians ${(t[mode].pushline / t[mode].raw).toFixed(3)})`, mode === 'in' ? '>= 0.95' : '', mode === 'in' ? ratio >= 0.95 : undefined);
   }
 });
 
