@@ -93,3 +93,24 @@ export async function resumeUnderKills(
     kills: killed,
   };
 }
+
+/**
+ * A server answering every request with 401: the client must report an
+ * HttpStatusError, close with willReconnect false and stop after one request.
+ * Returns the server so the caller's cleanup closes it.
+ */
+export async function expectFatal401(connect: (url: string) => RealtimeClient): Promise<TestServer> {
+  let requests = 0;
+  const server = await startServer((_req, res) => {
+    requests++;
+    res.writeHead(401).end();
+  });
+  const c = connect(`${server.http}/events`);
+  const error = once<ErrorEvent>(c, 'error');
+  const close = await once<CloseEvent>(c, 'close');
+  expect(close.willReconnect).toBe(false);
+  expect((await error).error).toMatchObject({ name: 'HttpStatusError', status: 401 });
+  expect(c.readyState).toBe(c.CLOSED);
+  expect(requests).toBe(1);
+  return server;
+}

@@ -5,6 +5,7 @@ import { once, startServer, type TestServer } from '../helpers/servers.js';
 import {
   MODES, fast, hubServer, resumeUnderKills,
   type CloseEvent, type ErrorEvent, type ReconnectingEvent,
+  expectFatal401,
 } from '../helpers/http-transports.js';
 
 const mode = MODES['long-poll'];
@@ -114,18 +115,7 @@ describe('long-poll against a real HTTP server', () => {
   });
 
   it('treats 401 as fatal: one request, no reconnect', async () => {
-    let requests = 0;
-    server = await startServer((_req, res) => {
-      requests++;
-      res.writeHead(401).end();
-    });
-    const c = connect(`${server.http}/events`);
-    const error = once<ErrorEvent>(c, 'error');
-    const close = await once<CloseEvent>(c, 'close');
-    expect(close.willReconnect).toBe(false);
-    expect((await error).error).toMatchObject({ name: 'HttpStatusError', status: 401 });
-    expect(c.readyState).toBe(c.CLOSED);
-    expect(requests).toBe(1);
+    server = await expectFatal401((url) => connect(url));
   });
 
   it('honours Retry-After of a 503 mid-connection as the delay floor', async () => {

@@ -6,6 +6,7 @@ import { once, startServer, type TestServer } from '../helpers/servers.js';
 import {
   MODES, fast, hubServer, resumeUnderKills,
   type CloseEvent, type ErrorEvent, type ReconnectingEvent,
+  expectFatal401,
 } from '../helpers/http-transports.js';
 
 let server: TestServer | undefined;
@@ -70,18 +71,7 @@ describe.each(['native SSE', 'fetch SSE'] as const)('%s against a real HTTP serv
   });
 
   it('treats 401 as fatal: one request, no reconnect', async () => {
-    let requests = 0;
-    server = await startServer((_req, res) => {
-      requests++;
-      res.writeHead(401).end();
-    });
-    const c = connect(`${server.http}/events`, mode);
-    const error = once<ErrorEvent>(c, 'error');
-    const close = await once<CloseEvent>(c, 'close');
-    expect(close.willReconnect).toBe(false);
-    expect((await error).error).toMatchObject({ name: 'HttpStatusError', status: 401 });
-    expect(c.readyState).toBe(c.CLOSED);
-    expect(requests).toBe(1);
+    server = await expectFatal401((url) => connect(url, mode));
   });
 
   it('stops for good on 204', async () => {
