@@ -1,6 +1,7 @@
 import { HttpStatusError, RealtimeError } from './errors.js';
 import type { Resolved } from './options.js';
 import { parseRetryAfter } from './policy.js';
+import { withResumeCursor } from './transport.js';
 import type { CloseInfo, SendData } from './types.js';
 
 /** `credentials` for every fetch: cookies cross-origin only with `withCredentials`. */
@@ -44,12 +45,13 @@ export const networkClose = (cause: unknown): CloseInfo => ({
 
 /**
  * One HTTP send (SPEC §4): `POST` with `text/plain;charset=UTF-8` for strings and
- * `application/octet-stream` for binary. Resolves on 2xx; rejects otherwise, so the
- * client keeps the message at the head of its queue and retries it.
+ * `application/octet-stream` for binary, carrying the resume cursor like every HTTP
+ * request (query parameter and `Last-Event-ID`). Resolves on 2xx; rejects otherwise,
+ * so the client keeps the message at the head of its queue and retries it.
  */
 export async function post(o: Resolved, url: string, data: SendData, lastEventId: string): Promise<void> {
   const type = typeof data === 'string' ? 'text/plain;charset=UTF-8' : 'application/octet-stream';
-  const res = await o.fetch(url, {
+  const res = await o.fetch(withResumeCursor(url, lastEventId), {
     method: 'POST',
     body: data as BodyInit,
     headers: await requestHeaders(o, lastEventId, { 'Content-Type': type }),

@@ -7,7 +7,7 @@ import type { CloseInfo } from '../types.js';
 import { resolveUrl } from '../url.js';
 
 /**
- * What the HTTP transports (SSE in both modes, long-poll) share: the Transport
+ * What the HTTP transports (SSE in both modes, long-poll, worker-poll) share: the Transport
  * shape without a duplex channel, sends as ordered POSTs, and one guarded end.
  */
 export interface HttpLink {
@@ -51,8 +51,7 @@ export function httpLink(
     extensions: '',
     duplex: false,
     binaryType: 'blob',
-    // SPEC §4: every request carries the resume cursor, POSTs included
-    send: (data) => post(options, withResumeCursor(sendUrl, cursor()), data, cursor()),
+    send: (data) => post(options, sendUrl, data, cursor()),
     // like WebSocket: no code given reads as 1005 "no status received"
     close: (code, reason) => end({ code: code ?? 1005, reason: reason ?? '', wasClean: true }),
     ...(listen && { listen }),
@@ -66,9 +65,12 @@ export function httpLink(
   };
 }
 
-/** GET an event stream with the resume cursor as `Last-Event-ID`, the `headers` option and `credentials`. */
-export async function getStream(o: Resolved, url: string, lastEventId: string, signal: AbortSignal): Promise<Response> {
-  return o.fetch(url, {
+/**
+ * GET an event stream with the resume cursor (SPEC §4: query parameter and
+ * `Last-Event-ID`), the `headers` option and `credentials`; `query` adds parameters.
+ */
+export async function getStream(o: Resolved, url: string, lastEventId: string, signal: AbortSignal, query?: Record<string, string>): Promise<Response> {
+  return o.fetch(withResumeCursor(url, lastEventId, query), {
     headers: await requestHeaders(o, lastEventId, { Accept: 'text/event-stream' }),
     credentials: credentials(o),
     cache: 'no-store',

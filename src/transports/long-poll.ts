@@ -1,6 +1,6 @@
 import { httpClose, networkClose } from '../http.js';
 import { SseParser } from '../sse-parser.js';
-import { withResumeCursor, type TransportFactory } from '../transport.js';
+import type { TransportFactory } from '../transport.js';
 import { badContentType, getStream, httpLink, readBody } from './http-common.js';
 
 /** Longest wait for a first answer before a pending poll counts as accepted (see `create`). */
@@ -52,7 +52,7 @@ export const longPoll: TransportFactory = {
           current.abort();
         }, options.longPoll.timeoutMs);
         try {
-          const res = await getStream(options, withResumeCursor(url, cursor, { transport: 'long-poll' }), cursor, current.signal);
+          const res = await getStream(options, url, cursor, current.signal, { transport: 'long-poll' });
           if (link.ended) return;
           if (!res.ok) return link.end(httpClose(res));
           open();

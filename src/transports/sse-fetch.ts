@@ -1,6 +1,6 @@
 import { httpClose, networkClose } from '../http.js';
 import { SseParser } from '../sse-parser.js';
-import { withResumeCursor, type Transport, type TransportContext } from '../transport.js';
+import type { Transport, TransportContext } from '../transport.js';
 import { badContentType, getStream, httpLink, readBody } from './http-common.js';
 
 /**
@@ -23,7 +23,7 @@ export function fetchSse(ctx: TransportContext): Transport {
   const link = httpLink(ctx, () => state, () => abort.abort(), () => parser.lastEventId);
   void (async () => {
     try {
-      const res = await getStream(options, withResumeCursor(url, lastEventId), lastEventId, abort.signal);
+      const res = await getStream(options, url, lastEventId, abort.signal);
       if (link.ended) return;
       // only 200 opens a stream (EventSource spec); 204 and the 4xx of the table are fatal
       if (res.status !== 200) return link.end(httpClose(res));

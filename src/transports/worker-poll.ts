@@ -1,11 +1,10 @@
 import { WorkerUnavailableError } from '../errors.js';
-import { credentials, httpClose, networkClose, post, requestHeaders } from '../http.js';
+import { credentials, httpClose, networkClose, requestHeaders } from '../http.js';
 import type { Resolved } from '../options.js';
 import { pollLoop, type PageMessage, type PollConfig, type PollReport } from '../poll-loop.js';
 import code from '../poll.worker.ts?worker-inline';
-import { withResumeCursor, type Transport, type TransportContext, type TransportFactory } from '../transport.js';
-import type { CloseInfo, SendData } from '../types.js';
-import { resolveUrl } from '../url.js';
+import { withResumeCursor, type TransportContext, type TransportFactory } from '../transport.js';
+import { httpLink, type HttpLink } from './http-common.js';
 
 /**
  * Clients (keyed by their resolved options, which live as long as the client)
@@ -19,12 +18,9 @@ const noWorker = new WeakSet<Resolved>();
  * whose timers hidden-tab throttling of the page does not stretch; when no
  * Worker can start, the same loop (`poll-loop.ts`) runs on the main thread.
  */
-class WorkerPoll implements Transport {
-  readonly bufferedAmount = 0;
-  readonly protocol = '';
-  readonly extensions = '';
-  readonly duplex = false;
-  binaryType: BinaryType = 'blob';
+class WorkerPoll {
+  /** Sends, the Transport face and the one guarded end, shared with the other HTTP transports. */
+  readonly link: HttpLink;
   #state = 0;
   readonly #ctx: TransportContext;
   readonly #cfg: PollConfig;
@@ -36,6 +32,8 @@ class WorkerPoll implements Transport {
   constructor(ctx: TransportContext) {
     const o = ctx.options;
     this.#ctx = ctx;
+    // first: it may throw (a bad sendUrl) before any worker exists
+    this.link = httpLink(ctx, () => this.#state, () => this.#dispose(), () => ctx.lastEventId);
     this.#cfg = { url: withResumeCursor(ctx.url, ctx.lastEventId), intervalMs: o.pollIntervalMs, credentials: credentials(o) };
     if (noWorker.has(o)) {
       this.#local();
@@ -58,26 +56,12 @@ class WorkerPoll implements Transport {
       w.onerror = (e) => {
         e.preventDefault();
         if (this.#worker !== w) return;
-        if (this.#ready) this.#end(networkClose(new Error(e.message || 'worker error')));
+        if (this.#ready) this.link.end(networkClose(new Error(e.message || 'worker error')));
         else this.#fallback(e);
       };
     } catch (cause) {
       this.#fallback(cause);
     }
-  }
-
-  get readyState(): number {
-    return this.#state;
-  }
-
-  /** HTTP sends (SPEC §4): one POST per message to `sendUrl`, or the poll URL. */
-  async send(data: SendData): Promise<void> {
-    const { options: o, url, lastEventId } = this.#ctx;
-    return post(o, withResumeCursor(o.sendUrl ? resolveUrl(o.sendUrl, 'http') : url, lastEventId), data, lastEventId);
-  }
-
-  close(code?: number, reason?: string): void {
-    this.#end({ code: code ?? 1005, reason: reason ?? '', wasClean: true });
   }
 
   #headers(): Promise<Record<string, string>> {
@@ -91,7 +75,7 @@ class WorkerPoll implements Transport {
   /** Reports from the Worker or the main-thread loop: the one place they become sink calls. */
   #on(r: PollReport): void {
     const sink = this.#ctx.sink;
-    if (this.#state === 3) return;
+    if (this.link.ended) return;
     switch (r.t) {
       case 'ready':
         this.#ready = true;
@@ -102,15 +86,15 @@ class WorkerPoll implements Transport {
       case 'ask':
         this.#headers().then(
           (headers) => this.#post({ t: 'headers', headers }),
-          (error: unknown) => this.#end(networkClose(error)),
+          (error: unknown) => this.link.end(networkClose(error)),
         );
         return;
       case 'status': {
         const headers: Record<string, string> = r.retryAfter === null ? {} : { 'retry-after': r.retryAfter };
-        return this.#end(httpClose(new Response(null, { status: r.status, headers })));
+        return this.link.end(httpClose(new Response(null, { status: r.status, headers })));
       }
       case 'fail':
-        return this.#end(networkClose(r.error));
+        return this.link.end(networkClose(r.error));
     }
     if (!this.#state) {
       this.#state = 1;
@@ -132,7 +116,7 @@ class WorkerPoll implements Transport {
     this.#local();
     // later, never from inside the factory: a listener may close the client on `error`
     void Promise.resolve().then(() => {
-      if (this.#state === 3 || noWorker.has(o)) return;
+      if (this.link.ended || noWorker.has(o)) return;
       noWorker.add(o);
       this.#ctx.sink.error(new WorkerUnavailableError(cause));
     });
@@ -143,13 +127,6 @@ class WorkerPoll implements Transport {
     this.#worker?.terminate();
     if (this.#blob) URL.revokeObjectURL(this.#blob);
     this.#stop = this.#worker = this.#blob = undefined;
-  }
-
-  #end(info: CloseInfo): void {
-    if (this.#state === 3) return;
-    this.#dispose();
-    this.#state = 3;
-    this.#ctx.sink.close(info);
   }
 }
 
@@ -163,5 +140,5 @@ class WorkerPoll implements Transport {
 export const workerPoll: TransportFactory = {
   name: 'worker-poll',
   scheme: 'http',
-  create: (ctx) => new WorkerPoll(ctx),
+  create: (ctx) => new WorkerPoll(ctx).link.transport,
 };
