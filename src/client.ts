@@ -1,5 +1,5 @@
 import { validateClose } from './close.js';
-import { ConnectTimeoutError, HeartbeatTimeoutError, QueueFullError, RealtimeError, domError } from './errors.js';
+import { ConnectTimeoutError, HeartbeatTimeoutError, QueueFullError, RealtimeError, domError, typed } from './errors.js';
 import { BUILTIN_TYPES, TypedTarget, event, type CloseDetail, type RealtimeEventMap } from './events.js';
 import { isOffline, shouldPause, watchLifecycle } from './lifecycle.js';
 import { messageStream } from './messages.js';
@@ -432,8 +432,7 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
         },
         (cause: unknown) => {
           this.#sending = false;
-          const error = cause instanceof RealtimeError ? cause : new RealtimeError('send', 'send failed', cause);
-          this.#emit('error', { error });
+          this.#emit('error', { error: typed(cause, 'send', 'send failed') });
           const delay = nextDelay(this.#o.reconnect, ++this.#sendAttempt);
           clearTimeout(this.#sendTimer);
           this.#sendTimer = setTimeout(() => this.#pump(), delay);
@@ -455,9 +454,8 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
     const closing = this.#state === 'closing';
     const from = this.#entries[this.#index]!.factory.name;
     this.#settle();
-    // `error` events carry typed errors only, whatever a transport put in the close
-    const cause = info.error;
-    if (cause) this.#emit('error', { error: cause instanceof RealtimeError ? cause : new RealtimeError('network', cause.message, cause) });
+    // whatever a transport put in the close, listeners get a typed error
+    if (info.error) this.#emit('error', { error: typed(info.error, 'network', info.error.message) });
     if (closing || this.#ended) return this.#finish({ ...info, byUser: true });
     if (!wasOpen && !this.#everOpened && this.#index + 1 < this.#entries.length) {
       this.#emitClose(info, true);

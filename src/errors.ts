@@ -80,5 +80,9 @@ export class WorkerUnavailableError extends RealtimeError {
   }
 }
 
+/** `cause` itself when it is a `RealtimeError`, else wrapped in one of `type` (error events carry typed errors only). */
+export const typed = (cause: unknown, type: string, message: string): RealtimeError =>
+  cause instanceof RealtimeError ? cause : new RealtimeError(type, message, cause);
+
 /** A `DOMException` of the given name, exactly what a browser would throw. */
 export const domError = (name: string, message: string): DOMException => new DOMException(message, name);

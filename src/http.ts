@@ -1,4 +1,4 @@
-import { HttpStatusError, RealtimeError } from './errors.js';
+import { HttpStatusError, typed } from './errors.js';
 import type { Resolved } from './options.js';
 import { parseRetryAfter } from './policy.js';
 import { withResumeCursor } from './transport.js';
@@ -40,7 +40,7 @@ export const networkClose = (cause: unknown): CloseInfo => ({
   code: 1006,
   reason: 'network error',
   wasClean: false,
-  error: new RealtimeError('network', 'network error', cause),
+  error: typed(cause, 'network', 'network error'),
 });
 
 /**

@@ -1,6 +1,9 @@
 /** Everything every entry point exports besides its `RealtimeClient`. */
 export { RealtimeClientBase } from './client.js';
-export * from './errors.js';
+export {
+  ConnectTimeoutError, HeartbeatTimeoutError, HttpStatusError, ProtocolError, QueueFullError, RealtimeError, UploadError,
+  WorkerUnavailableError,
+} from './errors.js';
 export type { CloseDetail, RealtimeEvent, RealtimeEventMap } from './events.js';
 export type {
   HeartbeatOptions, LifecycleOptions, Options, QueueOptions, TransportEntry, TransportOverrides, UploadDefaults,
