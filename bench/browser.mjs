@@ -14,7 +14,7 @@ const FILES = {
   '/dist/pushline.umd.min.js': 'dist/pushline.umd.min.js',
   '/rws.js': 'node_modules/reconnecting-websocket/dist/reconnecting-websocket-iife.min.js',
 };
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -57,7 +57,7 @@ export async function launch() {
 }
 
 // Runs in the page: opens a socket of `kind`, then times `mode` ('in' or 'out') for n messages.
-function pageRun({ kind, mode, n, size, url }) {
+export function pageRun({ kind, mode, n, size, url }) {
   const make = {
     raw: () => new WebSocket(url),
     pushline: () => new globalThis.Pushline.RealtimeClient(url, { transports: ['websocket'] }),

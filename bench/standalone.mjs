@@ -6,37 +6,24 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { median, startBenchServer } from './browser.mjs';
+import { ARGS, median, pageRun, startBenchServer } from './browser.mjs';
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
+// the page runs the same rounds as the Playwright harness: pageRun, embedded as source
 const page = ({ n, size, runs }) => `<!doctype html>
 <script src="/dist/pushline.umd.min.js"></script><script src="/rws.js"></script><script>
+const pageRun = ${pageRun};
 const url = location.origin.replace('http', 'ws') + '/bench';
-const make = {
-  raw: () => new WebSocket(url),
-  pushline: () => new Pushline.RealtimeClient(url, { transports: ['websocket'] }),
-  rws: () => new ReconnectingWebSocket(url),
-};
-// one round: open, then time n inbound messages ('in') or n sends until the server counted them ('out')
-const round = (kind, mode) => new Promise((done) => {
-  const s = make[kind]();
-  let k = 0, t0 = 0;
-  s.onopen = () => {
-    if (mode === 'out') s.send('expect:${n}');
-    s.onmessage = () => { if (mode === 'out' || ++k === ${n}) { const ms = performance.now() - t0; s.close(); done(ms); } };
-    t0 = performance.now();
-    if (mode === 'in') s.send('blast:${n}:${size}');
-    else { const p = 'y'.repeat(${size}); for (let i = 0; i < ${n}; i++) s.send(p); }
-  };
-});
 (async () => {
   const times = {};
   for (const mode of ['in', 'out']) {
     times[mode] = { raw: [], pushline: [], rws: [] };
     const kinds = Object.keys(times[mode]);
-    await round('raw', mode); // warm-up
-    for (let r = 0; r < ${runs}; r++) for (const kind of kinds.map((_, i) => kinds[(i + r) % kinds.length])) times[mode][kind].push(await round(kind, mode));
+    await pageRun({ kind: 'raw', mode, n: ${n}, size: ${size}, url }); // warm-up
+    for (let r = 0; r < ${runs}; r++) {
+      for (const kind of kinds.map((_, i) => kinds[(i + r) % kinds.length])) {
+        times[mode][kind].push(await pageRun({ kind, mode, n: ${n}, size: ${size}, url }));
+      }
+    }
   }
   await fetch('/result', { method: 'POST', body: JSON.stringify(times) });
 })();
@@ -68,7 +55,10 @@ export async function standaloneThroughput({ n = 20000, size = 64, runs = 11, ti
     return out;
   } finally {
     clearTimeout(timer);
+    // the profile can only go once Chromium has stopped writing to it
+    const exited = new Promise((resolve) => (chrome.exitCode === null ? chrome.once('exit', resolve) : resolve()));
     chrome.kill();
+    await exited;
     rmSync(profile, { recursive: true, force: true });
     srv.wss.close();
     srv.server.closeAllConnections?.();
