@@ -18,18 +18,19 @@ export async function requestHeaders(o: Resolved, lastEventId = '', extra?: Reco
   return headers;
 }
 
-/** `Retry-After` of a response, in milliseconds. */
-export const retryAfter = (res: Response): number | undefined => parseRetryAfter(res.headers.get('retry-after'));
-
-/** What an unusable HTTP answer means to the reconnect policy (status, `Retry-After`, typed error). */
-export function httpClose(res: Response, message?: string): CloseInfo {
-  const retryAfterMs = retryAfter(res);
-  const error = new HttpStatusError(res.status, retryAfterMs, message);
+/**
+ * What an unusable HTTP answer means to the reconnect policy (status, `Retry-After`,
+ * typed error). Takes the status and the raw `Retry-After` rather than a Response:
+ * a Worker's report and EventSource (where it exposes a status) have no Response.
+ */
+export function httpClose(status: number, retryAfterHeader?: string | null): CloseInfo {
+  const retryAfterMs = parseRetryAfter(retryAfterHeader);
+  const error = new HttpStatusError(status, retryAfterMs);
   return {
     code: 1006,
     reason: error.message,
     wasClean: false,
-    status: res.status,
+    status,
     error,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
   };
@@ -59,5 +60,5 @@ export async function post(o: Resolved, url: string, data: SendData, lastEventId
   });
   // the body is not needed, but an unread body can keep the connection busy
   await res.body?.cancel().catch(() => {});
-  if (!res.ok) throw new HttpStatusError(res.status, retryAfter(res));
+  if (!res.ok) throw new HttpStatusError(res.status, parseRetryAfter(res.headers.get('retry-after')));
 }

@@ -54,7 +54,7 @@ export const longPoll: TransportFactory = {
         try {
           const res = await getStream(options, url, cursor, current.signal, { transport: 'long-poll' });
           if (link.ended) return;
-          if (!res.ok) return link.end(httpClose(res));
+          if (!res.ok) return link.end(httpClose(res.status, res.headers.get('retry-after')));
           open();
           sink.activity();
           if (res.status === 204) continue;

@@ -26,7 +26,7 @@ export function fetchSse(ctx: TransportContext): Transport {
       const res = await getStream(options, url, lastEventId, abort.signal);
       if (link.ended) return;
       // only 200 opens a stream (EventSource spec); 204 and the 4xx of the table are fatal
-      if (res.status !== 200) return link.end(httpClose(res));
+      if (res.status !== 200) return link.end(httpClose(res.status, res.headers.get('retry-after')));
       const bad = badContentType(res);
       if (bad) return link.end(bad);
       origin = new URL(res.url || url).origin;

@@ -1,6 +1,5 @@
-import { HttpStatusError } from '../errors.js';
+import { httpClose } from '../http.js';
 import { withResumeCursor, type Transport, type TransportContext } from '../transport.js';
-import type { CloseInfo } from '../types.js';
 import { httpLink } from './http-common.js';
 
 /**
@@ -36,11 +35,11 @@ export function nativeSse(ctx: TransportContext): Transport {
     // browsers hide the status; Node polyfills (the `eventsource` package) expose it as
     // `code` (200 there means a wrong Content-Type: no status to classify)
     const status = (e as Event & { code?: unknown }).code;
-    const info: CloseInfo =
+    link.end(
       typeof status === 'number' && status !== 200
-        ? { code: 1006, reason: `HTTP ${status}`, wasClean: false, status, error: new HttpStatusError(status) }
-        : { code: 1006, reason: 'EventSource error', wasClean: false };
-    link.end(info);
+        ? httpClose(status)
+        : { code: 1006, reason: 'EventSource error', wasClean: false },
+    );
   };
   link.transport.listen!('message');
   for (const type of listened) link.transport.listen!(type);

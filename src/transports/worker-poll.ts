@@ -89,10 +89,8 @@ class WorkerPoll {
           (error: unknown) => this.link.end(networkClose(error)),
         );
         return;
-      case 'status': {
-        const headers: Record<string, string> = r.retryAfter === null ? {} : { 'retry-after': r.retryAfter };
-        return this.link.end(httpClose(new Response(null, { status: r.status, headers })));
-      }
+      case 'status':
+        return this.link.end(httpClose(r.status, r.retryAfter));
       case 'fail':
         return this.link.end(networkClose(r.error));
     }
