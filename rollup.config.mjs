@@ -7,11 +7,11 @@ import { dts } from 'rollup-plugin-dts';
 import workerInline, { workerOutput, workerTypescript } from './tools/worker-inline.mjs';
 
 const entries = {
-  pushline: 'src/index.ts',
-  websocket: 'src/websocket.ts',
-  sse: 'src/sse.ts',
-  'long-poll': 'src/long-poll.ts',
-  'worker-poll': 'src/worker-poll.ts',
+  pushline: 'src/entries/index.ts',
+  websocket: 'src/entries/websocket.ts',
+  sse: 'src/entries/sse.ts',
+  'long-poll': 'src/entries/long-poll.ts',
+  'worker-poll': 'src/entries/worker-poll.ts',
 };
 const input = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
 const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: undefined });
@@ -23,7 +23,7 @@ export default [
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
   },
   {
-    input: 'src/index.ts',
+    input: 'src/entries/index.ts',
     plugins: [workerInline(), ts()],
     output: [
       // one file for a <script> tag: the lazily loaded upload chunk is inlined
@@ -33,7 +33,7 @@ export default [
   },
   // the same worker the bundles inline, as a same-origin script for CSPs without blob: (`workerUrl`)
   {
-    input: 'src/poll.worker.ts',
+    input: 'src/transports/worker-poll/worker.ts',
     plugins: [workerTypescript()],
     output: { file: 'dist/poll-worker.js', ...workerOutput },
   },

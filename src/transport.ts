@@ -1,5 +1,5 @@
 import type { RealtimeError } from './errors.js';
-import type { Resolved } from './options.js';
+import type { Resolved } from './policy/options.js';
 import type { CloseInfo, SendData, TransportName } from './types.js';
 
 /**

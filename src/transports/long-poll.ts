@@ -1,7 +1,7 @@
-import { httpClose, networkClose } from '../http.js';
-import { SseParser } from '../sse-parser.js';
+import { httpClose, networkClose } from './http/request.js';
+import { SseParser } from '../protocol/sse-parser.js';
 import type { TransportFactory } from '../transport.js';
-import { badContentType, getStream, httpLink, readBody } from './http-common.js';
+import { badContentType, getStream, httpLink, readBody } from './http/link.js';
 
 /** Longest wait for a first answer before a pending poll counts as accepted (see `create`). */
 const SETTLE_MS = 1000;

@@ -1,7 +1,7 @@
-import { httpClose, networkClose } from '../http.js';
-import { SseParser } from '../sse-parser.js';
+import { httpClose, networkClose } from './http/request.js';
+import { SseParser } from '../protocol/sse-parser.js';
 import type { Transport, TransportContext } from '../transport.js';
-import { badContentType, getStream, httpLink, readBody } from './http-common.js';
+import { badContentType, getStream, httpLink, readBody } from './http/link.js';
 
 /**
  * SSE read with fetch: custom headers, `Last-Event-ID`, HTTP statuses classified

@@ -1,6 +1,6 @@
-import { httpClose } from '../http.js';
+import { httpClose } from './http/request.js';
 import { withResumeCursor, type Transport, type TransportContext } from '../transport.js';
-import { httpLink } from './http-common.js';
+import { httpLink } from './http/link.js';
 
 /**
  * SSE over the platform's `EventSource` (cookies via `withCredentials`). Its own

@@ -29,7 +29,7 @@ describe('the built bundles in real Chromium', () => {
   it('UMD from a <script> tag: global Pushline, echo round trip', async () => {
     await page.addScriptTag({ url: '/dist/pushline.umd.min.js' });
     const result = await page.evaluate(async (url) => {
-      const P = (globalThis as unknown as { Pushline: typeof import('../../src/index.js') }).Pushline;
+      const P = (globalThis as unknown as { Pushline: typeof import('../../src/entries/index.js') }).Pushline;
       const client = new P.RealtimeClient(url);
       const echoed = await new Promise<string>((resolve) => {
         client.onopen = () => client.send('hi');
@@ -47,7 +47,7 @@ describe('the built bundles in real Chromium', () => {
 
   it('ESM by import, relative http URL converted to ws', async () => {
     const result = await page.evaluate(async () => {
-      const { RealtimeClient } = (globalThis as unknown as { PushlineESM: typeof import('../../src/index.js') }).PushlineESM;
+      const { RealtimeClient } = (globalThis as unknown as { PushlineESM: typeof import('../../src/entries/index.js') }).PushlineESM;
       const client = new RealtimeClient('/socket', { binaryType: 'arraybuffer' });
       const data = await new Promise<unknown>((resolve) => {
         client.onopen = () => client.send(new Uint8Array([1, 2, 3]));
@@ -83,7 +83,7 @@ describe('close() validation against the native WebSocket in the same page', () 
   it('throws exactly what native close() throws, and follows the standard where Chromium does not', async () => {
     const results = await page.evaluate(
       async ({ url, cases }) => {
-        const { RealtimeClient } = (globalThis as unknown as { PushlineESM: typeof import('../../src/index.js') }).PushlineESM;
+        const { RealtimeClient } = (globalThis as unknown as { PushlineESM: typeof import('../../src/entries/index.js') }).PushlineESM;
         const revive = (v: unknown): unknown =>
           v === '$undefined' ? undefined : v === '$NaN' ? NaN : v === '$Infinity' ? Infinity : v;
         const outcome = (fn: () => void): string => {
@@ -125,7 +125,7 @@ describe('close() validation against the native WebSocket in the same page', () 
 
   it('hands the browser only converted values: 999.5 and a bare reason go out as 1000', async () => {
     const errors = await page.evaluate(async (url) => {
-      const { RealtimeClient } = (globalThis as unknown as { PushlineESM: typeof import('../../src/index.js') }).PushlineESM;
+      const { RealtimeClient } = (globalThis as unknown as { PushlineESM: typeof import('../../src/entries/index.js') }).PushlineESM;
       const uncaught: string[] = [];
       addEventListener('error', (e) => uncaught.push(String(e.message)));
       for (const args of [[999.5], [undefined, 'bye']] as Array<[number?, string?]>) {
@@ -145,7 +145,7 @@ describe('close() validation against the native WebSocket in the same page', () 
 describe('browser-only state', () => {
   it('bufferedAmount and CLOSING are the real socket values', async () => {
     const seen = await page.evaluate(async (url) => {
-      const { RealtimeClient } = (globalThis as unknown as { PushlineESM: typeof import('../../src/index.js') }).PushlineESM;
+      const { RealtimeClient } = (globalThis as unknown as { PushlineESM: typeof import('../../src/entries/index.js') }).PushlineESM;
       let native!: WebSocket;
       // capture the socket the client creates, to compare with the real thing
       class Spy extends WebSocket {

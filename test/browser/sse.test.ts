@@ -16,7 +16,7 @@ let browser: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
 const cookies: Array<[method: string, path: string, cookie: string | undefined]> = [];
 
-type Pushline = typeof import('../../src/index.js');
+type Pushline = typeof import('../../src/entries/index.js');
 type Row = [type: string, data: string, lastEventId: string, origin: string];
 
 /** Every WHATWG rule a browser's EventSource applies, in one stream. */

@@ -1,5 +1,5 @@
-import { RealtimeClientBase, type Registry } from '../../src/client.js';
-import type { Options } from '../../src/options.js';
+import { RealtimeClientBase, type Registry } from '../../src/client/client.js';
+import type { Options } from '../../src/policy/options.js';
 import type { Transport, TransportContext, TransportFactory } from '../../src/transport.js';
 import type { CloseInfo, SendData, TransportName, UrlInput } from '../../src/types.js';
 

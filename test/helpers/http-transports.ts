@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import { EventSource as NodeEventSource } from 'eventsource';
 import { createEventHub, type EventHub, type EventHubOptions } from '../../demo/server/events.mjs';
-import { RealtimeClient, type Options } from '../../src/index.js';
+import { RealtimeClient, type Options } from '../../src/entries/index.js';
 import { once, startServer, type Handler, type TestServer } from './servers.js';
 
 /** Small delays so reconnects are quick; minUptimeMs high so attempts keep counting. */

@@ -38,7 +38,7 @@ export interface Helpers {
 
 /** Installs the page-side helpers; they run in Chromium, so everything they use is in the page. */
 export function install([chunkSize, highWaterMark]: readonly [number, number]): void {
-  type Lib = typeof import('../../src/index.js');
+  type Lib = typeof import('../../src/entries/index.js');
   const g = globalThis as unknown as { PushlineESM: Lib; helpers: Helpers; blob: Blob; buffer?: ArrayBuffer | undefined };
   const data = async (source: Source): Promise<Blob | ArrayBuffer> =>
     source === 'blob' ? g.blob : (g.buffer ??= await g.blob.arrayBuffer());

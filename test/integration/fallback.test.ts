@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
-import { RealtimeClient, type Options } from '../../src/index.js';
+import { RealtimeClient, type Options } from '../../src/entries/index.js';
 import { once, type TestServer } from '../helpers/servers.js';
 import { MODES, fast, hubServer } from '../helpers/http-transports.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealtimeClient } from '../../src/index.js';
+import { RealtimeClient } from '../../src/entries/index.js';
 import { once, type TestServer } from '../helpers/servers.js';
 import { MODES, fast, hubServer, type ErrorEvent } from '../helpers/http-transports.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RealtimeClient, RealtimeError, type Options } from '../../src/index.js';
-import { RealtimeClient as LongPollOnlyClient } from '../../src/long-poll.js';
+import { RealtimeClient, RealtimeError, type Options } from '../../src/entries/index.js';
+import { RealtimeClient as LongPollOnlyClient } from '../../src/entries/long-poll.js';
 import { once, startServer, type TestServer } from '../helpers/servers.js';
 import {
   MODES, fast, hubServer, resumeUnderKills,

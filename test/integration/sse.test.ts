@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
-import { RealtimeClient, type Options } from '../../src/index.js';
-import { RealtimeClient as SseOnlyClient } from '../../src/sse.js';
+import { RealtimeClient, type Options } from '../../src/entries/index.js';
+import { RealtimeClient as SseOnlyClient } from '../../src/entries/sse.js';
 import { once, startServer, type TestServer } from '../helpers/servers.js';
 import {
   MODES, fast, hubServer, resumeUnderKills,

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket, type RawData } from 'ws';
 import { createUploadSink, type UploadSink } from '../../demo/server/upload-sink.mjs';
-import { RealtimeClient, UploadError, type Options } from '../../src/index.js';
-import type { UploadProgress } from '../../src/upload-api.js';
+import { RealtimeClient, UploadError, type Options } from '../../src/entries/index.js';
+import type { UploadProgress } from '../../src/upload/types.js';
 import { startServer, type TestServer } from '../helpers/servers.js';
 
 const MiB = 1024 * 1024;

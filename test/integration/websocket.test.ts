@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket as NodeWebSocket } from 'ws';
-import { RealtimeClient, type Options } from '../../src/index.js';
+import { RealtimeClient, type Options } from '../../src/entries/index.js';
 import { nextConnection, once, startServer, type TestServer } from '../helpers/servers.js';
 
 const fast = { initialDelayMs: 20, maxDelayMs: 100, jitter: 'none', minUptimeMs: 100000 } as const;

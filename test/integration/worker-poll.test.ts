@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStatus, type Status } from '../../demo/server/status.mjs';
 import { once, startServer, type TestServer } from '../helpers/servers.js';
-import { RealtimeClient } from '../../src/worker-poll.js';
+import { RealtimeClient } from '../../src/entries/worker-poll.js';
 
 let server: TestServer | undefined;
 let client: RealtimeClient | undefined;

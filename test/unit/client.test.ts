@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Registry } from '../../src/client.js';
-import type { Options } from '../../src/options.js';
+import type { Registry } from '../../src/client/client.js';
+import type { Options } from '../../src/policy/options.js';
 import type { UrlInput } from '../../src/types.js';
 import { fakeFactory, record, TestClient } from '../helpers/fake-transport.js';
 

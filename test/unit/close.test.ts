@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampUnsignedShort, validateClose } from '../../src/close.js';
+import { clampUnsignedShort, validateClose } from '../../src/policy/close.js';
 
 describe('WebIDL [Clamp] unsigned short', () => {
   it.each([

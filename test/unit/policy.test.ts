@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RECONNECT, nextDelay, parseRetryAfter, shouldReconnect, isAuthFailure } from '../../src/policy.js';
+import { DEFAULT_RECONNECT, nextDelay, parseRetryAfter, shouldReconnect, isAuthFailure } from '../../src/policy/policy.js';
 import type { CloseInfo } from '../../src/types.js';
 
 const policy = { ...DEFAULT_RECONNECT };

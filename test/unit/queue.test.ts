@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SendQueue } from '../../src/queue.js';
+import { SendQueue } from '../../src/client/queue.js';
 import { utf8Length } from '../../src/bytes.js';
 
 const drain = (q: SendQueue): unknown[] => {

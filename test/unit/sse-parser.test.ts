@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, type SseEvent } from '../../src/sse-parser.js';
+import { SseParser, type SseEvent } from '../../src/protocol/sse-parser.js';
 
 interface Parsed {
   events: SseEvent[];

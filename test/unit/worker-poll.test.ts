@@ -1,13 +1,13 @@
 import { createContext, runInContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HttpStatusError, WorkerUnavailableError } from '../../src/errors.js';
-import { resolveOptions, type Options } from '../../src/options.js';
-import type { PageMessage, PollReport } from '../../src/poll-loop.js';
-import code from '../../src/poll.worker.ts?worker-inline';
+import { resolveOptions, type Options } from '../../src/policy/options.js';
+import type { PageMessage, PollReport } from '../../src/transports/worker-poll/loop.js';
+import code from '../../src/transports/worker-poll/worker.ts?worker-inline';
 import type { Transport, TransportSink } from '../../src/transport.js';
-import { workerPoll } from '../../src/transports/worker-poll.js';
+import { workerPoll } from '../../src/transports/worker-poll/index.js';
 import type { CloseInfo } from '../../src/types.js';
-import { RealtimeClient } from '../../src/worker-poll.js';
+import { RealtimeClient } from '../../src/entries/worker-poll.js';
 
 const URL_ = 'http://127.0.0.1:9/status';
 const fast = { initialDelayMs: 100, maxDelayMs: 100, jitter: 'none', minUptimeMs: 100000 } as const;

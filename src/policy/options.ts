@@ -1,5 +1,5 @@
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './policy.js';
-import type { CloseInfo, HeadersInput, SendData, TransportName, UrlInput } from './types.js';
+import type { CloseInfo, HeadersInput, SendData, TransportName, UrlInput } from '../types.js';
 
 /** Half-open detection for WebSocket: a ping on a timer and a deadline for any inbound data. */
 export interface HeartbeatOptions {

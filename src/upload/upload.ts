@@ -1,6 +1,6 @@
-import { UploadError, domError } from './errors.js';
-import { nextDelay, shouldReconnect } from './policy.js';
-import type { UploadResult, Uploader } from './upload-api.js';
+import { UploadError, domError } from '../errors.js';
+import { nextDelay, shouldReconnect } from '../policy/policy.js';
+import type { UploadResult, Uploader } from './types.js';
 
 /** A server message of the upload protocol (SPEC §5); fields depend on `type`. */
 interface Reply {

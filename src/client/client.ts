@@ -1,15 +1,15 @@
-import { validateClose } from './close.js';
-import { ConnectTimeoutError, HeartbeatTimeoutError, QueueFullError, RealtimeError, domError, typed } from './errors.js';
+import { validateClose } from '../policy/close.js';
+import { ConnectTimeoutError, HeartbeatTimeoutError, QueueFullError, RealtimeError, domError, typed } from '../errors.js';
 import { BUILTIN_TYPES, TypedTarget, event, type CloseDetail, type RealtimeEventMap } from './events.js';
 import { isOffline, shouldPause, watchLifecycle } from './lifecycle.js';
 import { messageStream } from './messages.js';
-import { resolveOptions, type Options, type Resolved, type TransportOverrides } from './options.js';
-import { isAuthFailure, nextDelay, shouldReconnect } from './policy.js';
+import { resolveOptions, type Options, type Resolved, type TransportOverrides } from '../policy/options.js';
+import { isAuthFailure, nextDelay, shouldReconnect } from '../policy/policy.js';
 import { SendQueue } from './queue.js';
-import type { Transport, TransportFactory, TransportSink } from './transport.js';
-import type { ClientState, CloseInfo, SendData, TransportName, UrlInput } from './types.js';
-import type { UploadOptions, UploadResult, Uploader } from './upload-api.js';
-import { resolveUrl, validateProtocols } from './url.js';
+import type { Transport, TransportFactory, TransportSink } from '../transport.js';
+import type { ClientState, CloseInfo, SendData, TransportName, UrlInput } from '../types.js';
+import type { UploadOptions, UploadResult, Uploader } from '../upload/types.js';
+import { resolveUrl, validateProtocols } from '../policy/url.js';
 
 /** The transports and features an entry point ships. */
 export interface Registry {

@@ -1,10 +1,10 @@
-import { credentials, post, requestHeaders } from '../http.js';
-import type { Resolved } from '../options.js';
-import { ProtocolError } from '../errors.js';
-import { SseParser } from '../sse-parser.js';
-import { withResumeCursor, type Transport, type TransportContext } from '../transport.js';
-import type { CloseInfo } from '../types.js';
-import { resolveUrl } from '../url.js';
+import { credentials, post, requestHeaders } from './request.js';
+import type { Resolved } from '../../policy/options.js';
+import { ProtocolError } from '../../errors.js';
+import { SseParser } from '../../protocol/sse-parser.js';
+import { withResumeCursor, type Transport, type TransportContext } from '../../transport.js';
+import type { CloseInfo } from '../../types.js';
+import { resolveUrl } from '../../policy/url.js';
 
 /**
  * What the HTTP transports (SSE in both modes, long-poll, worker-poll) share: the Transport

@@ -1,5 +1,5 @@
-import type { RealtimeError } from './errors.js';
-import type { ClientState, TransportName } from './types.js';
+import type { RealtimeError } from '../errors.js';
+import type { ClientState, TransportName } from '../types.js';
 
 /** An `Event` carrying a typed payload as read-only properties. */
 export type RealtimeEvent<T> = Event & Readonly<T>;

@@ -1,4 +1,4 @@
-import { domError } from './errors.js';
+import { domError } from '../errors.js';
 
 const SCHEMES: Record<string, Record<'ws' | 'http', string>> = {
   'ws:': { ws: 'ws:', http: 'http:' },

@@ -1,6 +1,6 @@
-import { byteLength } from './bytes.js';
-import type { QueueOptions } from './options.js';
-import type { SendData } from './types.js';
+import { byteLength } from '../bytes.js';
+import type { QueueOptions } from '../policy/options.js';
+import type { SendData } from '../types.js';
 
 interface Item {
   data: SendData;

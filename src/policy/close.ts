@@ -1,5 +1,5 @@
-import { domError } from './errors.js';
-import { utf8Length } from './bytes.js';
+import { domError } from '../errors.js';
+import { utf8Length } from '../bytes.js';
 
 /** A close request after WebIDL conversion and validation. */
 export interface CloseRequest {

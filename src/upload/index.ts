@@ -1,4 +1,4 @@
-import type { Uploader } from './upload-api.js';
+import type { Uploader } from './types.js';
 
 /**
  * The uploader, loaded on the first `upload()` call: most apps never upload, so

@@ -10,7 +10,7 @@
  * the worker posts `ask` before each request and waits for `headers`.
  * @packageDocumentation
  */
-import { pollLoop, type HeaderRecord, type PageMessage, type PollReport } from './poll-loop.js';
+import { pollLoop, type HeaderRecord, type PageMessage, type PollReport } from './loop.js';
 
 /** The little of a DedicatedWorkerGlobalScope used here (the DOM lib types `globalThis` as a Window). */
 interface Scope {

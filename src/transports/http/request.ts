@@ -1,8 +1,8 @@
-import { HttpStatusError, typed } from './errors.js';
-import type { Resolved } from './options.js';
-import { parseRetryAfter } from './policy.js';
-import { withResumeCursor } from './transport.js';
-import type { CloseInfo, SendData } from './types.js';
+import { HttpStatusError, typed } from '../../errors.js';
+import type { Resolved } from '../../policy/options.js';
+import { parseRetryAfter } from '../../policy/policy.js';
+import { withResumeCursor } from '../../transport.js';
+import type { CloseInfo, SendData } from '../../types.js';
 
 /** `credentials` for every fetch: cookies cross-origin only with `withCredentials`. */
 export const credentials = (o: Resolved): RequestCredentials => (o.withCredentials ? 'include' : 'same-origin');

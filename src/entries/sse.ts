@@ -3,10 +3,10 @@
  * (native `EventSource` or a fetch-stream reader), for apps that want the smallest bundle.
  * @packageDocumentation
  */
-import { RealtimeClientBase } from './client.js';
-import type { Options } from './options.js';
-import { sse } from './transports/sse.js';
-import type { SendData, UrlInput } from './types.js';
+import { RealtimeClientBase } from '../client/client.js';
+import type { Options } from '../policy/options.js';
+import { sse } from '../transports/sse.js';
+import type { SendData, UrlInput } from '../types.js';
 
 /** `RealtimeClient` over Server-Sent Events only; `send()` POSTs to `sendUrl`. */
 export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClientBase<In, Out> {
@@ -15,4 +15,4 @@ export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClient
   }
 }
 
-export * from './public.js';
+export * from '../public.js';

@@ -1,4 +1,4 @@
-import type { Resolved } from './options.js';
+import type { Resolved } from '../policy/options.js';
 
 /** Options of `client.upload()` (SPEC §5). */
 export interface UploadOptions {

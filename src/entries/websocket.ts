@@ -3,11 +3,11 @@
  * (and chunked upload), for apps that want the smallest bundle.
  * @packageDocumentation
  */
-import { RealtimeClientBase } from './client.js';
-import type { Options } from './options.js';
-import { websocket } from './transports/websocket.js';
-import { lazyUpload as upload } from './lazy-upload.js';
-import type { SendData, UrlInput } from './types.js';
+import { RealtimeClientBase } from '../client/client.js';
+import type { Options } from '../policy/options.js';
+import { websocket } from '../transports/websocket.js';
+import { lazyUpload as upload } from '../upload/index.js';
+import type { SendData, UrlInput } from '../types.js';
 
 /** `RealtimeClient` over WebSocket only. */
 export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClientBase<In, Out> {
@@ -16,4 +16,4 @@ export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClient
   }
 }
 
-export * from './public.js';
+export * from '../public.js';

@@ -1,4 +1,4 @@
-import type { LifecycleOptions } from './options.js';
+import type { LifecycleOptions } from '../policy/options.js';
 
 /** What the client does when the page's lifecycle changes. */
 export interface LifecycleHandlers {

@@ -4,10 +4,10 @@
  * needs a WebSocket.
  * @packageDocumentation
  */
-import { RealtimeClientBase } from './client.js';
-import type { Options } from './options.js';
-import { workerPoll } from './transports/worker-poll.js';
-import type { SendData, UrlInput } from './types.js';
+import { RealtimeClientBase } from '../client/client.js';
+import type { Options } from '../policy/options.js';
+import { workerPoll } from '../transports/worker-poll/index.js';
+import type { SendData, UrlInput } from '../types.js';
 
 /** `RealtimeClient` over worker-poll only. */
 export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClientBase<In, Out> {
@@ -16,4 +16,4 @@ export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClient
   }
 }
 
-export * from './public.js';
+export * from '../public.js';

@@ -3,14 +3,14 @@
  * typed errors. Subpaths (`pushline/websocket`, ...) ship one transport each.
  * @packageDocumentation
  */
-import { RealtimeClientBase, type Registry } from './client.js';
-import type { Options } from './options.js';
-import { longPoll } from './transports/long-poll.js';
-import { sse } from './transports/sse.js';
-import { websocket } from './transports/websocket.js';
-import { workerPoll } from './transports/worker-poll.js';
-import { lazyUpload as upload } from './lazy-upload.js';
-import type { SendData, UrlInput } from './types.js';
+import { RealtimeClientBase, type Registry } from '../client/client.js';
+import type { Options } from '../policy/options.js';
+import { longPoll } from '../transports/long-poll.js';
+import { sse } from '../transports/sse.js';
+import { websocket } from '../transports/websocket.js';
+import { workerPoll } from '../transports/worker-poll/index.js';
+import { lazyUpload as upload } from '../upload/index.js';
+import type { SendData, UrlInput } from '../types.js';
 
 const registry: Registry = {
   upload,
@@ -30,4 +30,4 @@ export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClient
   }
 }
 
-export * from './public.js';
+export * from '../public.js';

@@ -1,4 +1,4 @@
-import type { CloseInfo } from './types.js';
+import type { CloseInfo } from '../types.js';
 
 /** The one reconnect policy, shared by every transport. */
 export interface ReconnectOptions {

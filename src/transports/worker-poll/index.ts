@@ -1,10 +1,10 @@
-import { WorkerUnavailableError } from '../errors.js';
-import { credentials, httpClose, networkClose, requestHeaders } from '../http.js';
-import type { Resolved } from '../options.js';
-import { pollLoop, type PageMessage, type PollConfig, type PollReport } from '../poll-loop.js';
-import code from '../poll.worker.ts?worker-inline';
-import { withResumeCursor, type TransportContext, type TransportFactory } from '../transport.js';
-import { httpLink, type HttpLink } from './http-common.js';
+import { WorkerUnavailableError } from '../../errors.js';
+import { credentials, httpClose, networkClose, requestHeaders } from '../http/request.js';
+import type { Resolved } from '../../policy/options.js';
+import { pollLoop, type PageMessage, type PollConfig, type PollReport } from './loop.js';
+import code from './worker.ts?worker-inline';
+import { withResumeCursor, type TransportContext, type TransportFactory } from '../../transport.js';
+import { httpLink, type HttpLink } from '../http/link.js';
 
 /**
  * Clients (keyed by their resolved options, which live as long as the client)
