@@ -1,14 +1,29 @@
 /**
  * The typed errors pushline reports through `error` events and rejected promises.
- * Every error has a stable `name` (minification-proof) and a string `type`
- * discriminant, and keeps the underlying failure in `cause`.
+ * Every error has a stable `name` (minification-proof) and a `type` discriminant,
+ * and keeps the underlying failure in `cause`.
  */
+import type { SendData } from './types.js';
 
-/** Base class of every error pushline reports. Narrow on `type` or `instanceof`. */
+/** Every value of `RealtimeError.type`. */
+export type RealtimeErrorType =
+  | 'network'
+  | 'url'
+  | 'unavailable'
+  | 'closed'
+  | 'connect-timeout'
+  | 'http-status'
+  | 'protocol'
+  | 'queue-full'
+  | 'heartbeat-timeout'
+  | 'upload'
+  | 'worker-unavailable';
+
+/** Base class of every error pushline reports. Narrow on `type` or with `instanceof`. */
 export class RealtimeError extends Error {
   /** Stable discriminant, e.g. `'http-status'`. */
-  readonly type: string;
-  constructor(type: string, message: string, cause?: unknown) {
+  readonly type: RealtimeErrorType;
+  constructor(type: RealtimeErrorType, message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.type = type;
     this.name = 'RealtimeError';
@@ -29,15 +44,18 @@ export class HttpStatusError extends RealtimeError {
   readonly status: number;
   /** The server's `Retry-After`, in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined;
-  constructor(status: number, retryAfterMs?: number, message = `HTTP ${status}`) {
-    super('http-status', message);
+  /** For a send the server refused (a 4xx that is not retried): the message, removed from the queue. */
+  readonly data: SendData | undefined;
+  constructor(status: number, retryAfterMs?: number, data?: SendData) {
+    super('http-status', `HTTP ${status}`);
     this.name = 'HttpStatusError';
     this.status = status;
     this.retryAfterMs = retryAfterMs;
+    this.data = data;
   }
 }
 
-/** The server sent something malformed, or `parse` rejected a message. */
+/** The server sent something malformed, or `parse` rejected a message (`cause` is what it threw). */
 export class ProtocolError extends RealtimeError {
   constructor(message: string, cause?: unknown) {
     super('protocol', message, cause);
@@ -47,8 +65,8 @@ export class ProtocolError extends RealtimeError {
 
 /** `send()` was refused because the queue is at `maxMessages` or `maxBytes`. */
 export class QueueFullError extends RealtimeError {
-  constructor(message = 'send queue is full') {
-    super('queue-full', message);
+  constructor() {
+    super('queue-full', 'send queue is full');
     this.name = 'QueueFullError';
   }
 }
@@ -80,9 +98,9 @@ export class WorkerUnavailableError extends RealtimeError {
   }
 }
 
-/** `cause` itself when it is a `RealtimeError`, else wrapped in one of `type` (error events carry typed errors only). */
-export const typed = (cause: unknown, type: string, message: string): RealtimeError =>
-  cause instanceof RealtimeError ? cause : new RealtimeError(type, message, cause);
+/** `cause` itself when it is a `RealtimeError`, else wrapped as a `network` one (error events carry typed errors only). */
+export const typed = (cause: unknown): RealtimeError =>
+  cause instanceof RealtimeError ? cause : new RealtimeError('network', String((cause as Error)?.message ?? cause), cause);
 
 /** A `DOMException` of the given name, exactly what a browser would throw. */
 export const domError = (name: string, message: string): DOMException => new DOMException(message, name);

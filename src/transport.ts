@@ -4,27 +4,40 @@ import type { CloseInfo, SendData, TransportName } from './types.js';
 
 /**
  * The one contract every transport implements. The client never branches on a
- * transport's name: it creates one through its factory, feeds it sends, and
- * listens through the sink. Stale transports are harmless: the client hands
- * each one a sink that ignores calls once the transport is no longer current.
+ * transport's name: it creates one through its factory, hands it sends, and
+ * listens through the sink. Nothing in a transport knows about the queue, the
+ * policy or listeners. Stale transports are harmless: each one gets a sink that
+ * ignores calls once the transport is no longer current.
  */
 
-/** How a transport reports to the client. Calls after `close` are ignored. */
+/** How a transport reports to the client. */
 export interface TransportSink {
-  /** The transport reached OPEN. */
+  /** The transport reached OPEN (again, after `lost`). */
   open(): void;
-  /** An inbound message (`type` is `'message'` or an SSE event name). */
+  /** An inbound message (`type` is `'message'` or an SSE/pushline event name). */
   message(type: string, data: unknown, lastEventId?: string, origin?: string): void;
   /**
-   * Inbound data that is not a message (an SSE comment, an empty poll): proves liveness.
-   * `lastEventId` is the stream's cursor when it moved without a message (an id-only
-   * block sets the last event ID too, per the WHATWG event stream rules).
+   * Inbound data that is not a message (an SSE comment, an empty poll, a heartbeat
+   * reply): proves liveness. `lastEventId` is the stream's cursor when it moved
+   * without a message (an id-only block sets the last event ID too).
    */
   activity(lastEventId?: string): void;
+  /** The server proved healthy without the connection staying open long (a long-poll exchange completed). */
+  proven(): void;
   /** A server reconnection hint in milliseconds (SSE `retry:`), used as a backoff floor. */
   retry(delayMs: number): void;
+  /** Reliable mode: the server stored every send up to `seq`. */
+  ack(seq: number): void;
+  /** Reliable mode: the server could not resume from the cursor; `lastEventId` is its head, when known. */
+  reset(lastEventId?: string): void;
   /** A non-fatal problem (malformed data): reported as an `error` event. */
   error(error: RealtimeError): void;
+  /**
+   * The connection dropped and the transport reconnects by itself (native
+   * `EventSource`, which sends `Last-Event-ID`), after about `delayMs`.
+   * `open` follows if that works, `close` if not.
+   */
+  lost(info: CloseInfo, delayMs: number): void;
   /** The transport ended (exactly once); the client decides whether to reconnect. */
   close(info: CloseInfo): void;
 }
@@ -38,7 +51,7 @@ export interface TransportContext {
   /** Resolved options, with this transport's entry overrides applied. */
   readonly options: Resolved;
   /** Names of SSE event types the app listens to (besides `message`). */
-  readonly listened: ReadonlySet<string>;
+  readonly listened: Iterable<string>;
   readonly sink: TransportSink;
 }
 
@@ -52,17 +65,19 @@ export interface Transport {
   readonly protocol: string;
   /** Negotiated extensions, `''` if none. */
   readonly extensions: string;
-  /** Whether `send` carries data inline (WebSocket) rather than as a separate request: heartbeats need it. */
-  readonly duplex: boolean;
   /** Like `WebSocket.binaryType`; ignored where it means nothing. */
   binaryType: BinaryType;
   /**
-   * Sends one message while OPEN. Returns nothing when the data was handed
-   * over synchronously, or a promise that settles when the server accepted it
-   * (HTTP sends); a rejected promise leaves the message queued for a retry.
+   * Sends one message while OPEN; `seq` is its sequence number in reliable mode.
+   * Returns nothing when the data was written synchronously (WebSocket), or a
+   * promise that settles when the server answered (HTTP sends): it rejects with an
+   * `HttpStatusError` for an unusable status, anything else for a network failure,
+   * and honours `signal` (the client's per-send timeout and final close).
    */
-  send(data: SendData): void | Promise<void>;
-  /** Closes (code/reason already validated). Must end with exactly one `sink.close`. */
+  send(data: SendData, seq: number | undefined, signal: AbortSignal | undefined): void | Promise<void>;
+  /** Sends a heartbeat; present only on transports with a channel to the server of their own (WebSocket). */
+  ping?(): void;
+  /** Closes (code/reason already validated). Must end with exactly one `sink.close`, unless already closed. */
   close(code?: number, reason?: string): void;
   /** Starts delivering SSE events of this type (native `EventSource` needs each name registered). */
   listen?(type: string): void;
@@ -74,12 +89,4 @@ export interface TransportFactory {
   /** The URL scheme family the transport speaks. */
   readonly scheme: 'ws' | 'http';
   create(ctx: TransportContext): Transport;
-}
-
-/** Adds `lastEventId=<id>` to a URL when an id is known (SPEC §4: no preflight needed). */
-export function withResumeCursor(url: string, lastEventId: string, extra?: Record<string, string>): string {
-  const u = new URL(url);
-  for (const [key, value] of Object.entries(extra ?? {})) u.searchParams.set(key, value);
-  if (lastEventId) u.searchParams.set('lastEventId', lastEventId);
-  return u.href;
 }

@@ -7,6 +7,9 @@ export type TransportName = 'websocket' | 'sse' | 'long-poll' | 'worker-poll';
 /** The client's lifecycle, finer than `readyState`. */
 export type ClientState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
 
+/** `readyState` on the WebSocket constants: 0 CONNECTING, 1 OPEN, 2 CLOSING, 3 CLOSED. */
+export type ReadyState = 0 | 1 | 2 | 3;
+
 /** What ended a connection; the input of `shouldReconnect`. */
 export interface CloseInfo {
   /** WebSocket close code; 1006 for a network failure or an HTTP answer that ended the connection. */
@@ -26,9 +29,9 @@ export interface CloseInfo {
 }
 
 /** What a `url` function receives before every connection attempt. */
-export interface ConnectContext {
+export interface ConnectContext<Name extends TransportName = TransportName> {
   /** The transport about to connect. */
-  readonly transport: TransportName;
+  readonly transport: Name;
   /** 0 for the first attempt, then 1, 2, ... until a connection stays up for `minUptimeMs`. */
   readonly attempt: number;
   /** The newest event id seen, `''` if none. */
@@ -36,7 +39,10 @@ export interface ConnectContext {
 }
 
 /** A URL, or a function computing one before every attempt (fresh tokens, resume cursors). */
-export type UrlInput = string | URL | ((ctx: ConnectContext) => string | URL | Promise<string | URL>);
+export type UrlInput<Name extends TransportName = TransportName> =
+  | string
+  | URL
+  | ((ctx: ConnectContext<Name>) => string | URL | Promise<string | URL>);
 
 /** Extra request headers for the fetch-based transports, computed per request when a function. */
 export type HeadersInput =

@@ -1,20 +1,22 @@
+import { ConnectTimeoutError, HeartbeatTimeoutError, ProtocolError, RealtimeError, domError, typed } from '../errors.js';
 import { validateClose } from '../policy/close.js';
-import { ConnectTimeoutError, HeartbeatTimeoutError, QueueFullError, RealtimeError, domError, typed } from '../errors.js';
-import { BUILTIN_TYPES, TypedTarget, event, type CloseDetail, type RealtimeEventMap } from './events.js';
-import { isOffline, shouldPause, watchLifecycle } from './lifecycle.js';
-import { messageStream } from './messages.js';
-import { resolveOptions, type Options, type Resolved, type TransportOverrides } from '../policy/options.js';
-import { isAuthFailure, nextDelay, shouldReconnect } from '../policy/policy.js';
-import { SendQueue } from './queue.js';
+import { resolveOptions, type Options, type Resolved } from '../policy/options.js';
+import { shouldReconnect } from '../policy/policy.js';
+import { isLocal, resolveUrl } from '../policy/url.js';
 import type { Transport, TransportFactory, TransportSink } from '../transport.js';
-import type { ClientState, CloseInfo, SendData, TransportName, UrlInput } from '../types.js';
+import type { ClientState, CloseInfo, ReadyState, SendData, TransportName, UrlInput } from '../types.js';
 import type { UploadOptions, UploadResult, Uploader } from '../upload/types.js';
-import { resolveUrl, validateProtocols } from '../policy/url.js';
+import { CONTROL, Emitter, type CloseDetail, type RealtimeEventMap } from './events.js';
+import { isHidden, isOffline, watchLifecycle } from './lifecycle.js';
+import { watchLiveness, type Watch } from './liveness.js';
+import { messageStream } from './messages.js';
+import { Reconnector } from './reconnector.js';
+import { SendPump } from './send-pump.js';
 
 /** The transports and features an entry point ships. */
-export interface Registry {
+export interface Registry<Name extends TransportName = TransportName> {
   readonly transports: readonly TransportFactory[];
-  readonly defaults: readonly TransportName[];
+  readonly defaults: readonly Name[];
   readonly upload?: Uploader;
 }
 
@@ -22,20 +24,37 @@ interface Entry {
   readonly factory: TransportFactory;
   readonly url: UrlInput | undefined;
   readonly options: Resolved;
+  /** Its constructor is missing: it failed once and is never tried again. */
+  dead?: boolean;
 }
 
-type Timer = ReturnType<typeof setTimeout> | undefined;
+/** An event to dispatch: its type and payload. */
+type Announcement = { [K in keyof RealtimeEventMap]: [K, Omit<RealtimeEventMap[K], keyof Event>] }[keyof RealtimeEventMap];
+
 const CONNECTING = 0;
 const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 
+const SEND_TYPES = [ArrayBuffer, Blob];
+const sendable = (data: unknown): data is SendData =>
+  typeof data === 'string' || ArrayBuffer.isView(data) || SEND_TYPES.some((t) => t && data instanceof t) ||
+  Object.prototype.toString.call(data) === '[object SharedArrayBuffer]';
+
+const describe = (info: CloseInfo): string =>
+  info.error?.message ?? (info.status ? `HTTP ${info.status}` : `code ${info.code}${info.reason ? ` ${info.reason}` : ''}`);
+
+const closeDetail = (info: CloseInfo, willReconnect: boolean): CloseDetail =>
+  ({ code: info.code, reason: info.reason, wasClean: info.wasClean, willReconnect });
+
 /**
- * One live channel to a server over WebSocket, SSE, long-polling or a Worker
- * poller, under one reconnect policy. Import `RealtimeClient` from `pushline`
- * (every transport) or from a subpath such as `pushline/websocket` (one transport).
+ * The client behind every entry point's `RealtimeClient`: properties, `send`/
+ * `close`/`connect`/`reconnect`, events, and the one attempt cycle. Every
+ * transition commits state and timers first, then dispatches, and stops when a
+ * listener changed the course (`close()`, `reconnect()`, `connect()`). One timer
+ * serves the current phase: connect timeout, uptime, reconnect wait, or closing.
  */
-export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarget<In> {
+export class ClientCore<In = unknown, Out = SendData, Name extends TransportName = TransportName> extends Emitter<In> {
   /** `readyState`: an attempt is under way or a reconnect is pending. */
   static readonly CONNECTING = CONNECTING;
   /** `readyState`: the transport is open. */
@@ -56,72 +75,60 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
   readonly #o: Resolved;
   readonly #entries: Entry[];
   readonly #source: UrlInput;
-  readonly #queue: SendQueue;
+  readonly #pump: SendPump;
+  readonly #policy: Reconnector;
   readonly #uploader: Uploader | undefined;
-  readonly #listened = new Set<string>();
   #state: ClientState = 'closed';
   #url = '';
   #lastEventId = '';
-  #attempt = 0;
   #binaryType: BinaryType;
   #live: Transport | null = null;
-  /** Generation of the current attempt; callbacks of older ones are ignored. */
+  /** Generation of the live transport; sinks and timers of older ones are ignored. */
   #gen = 0;
   #index = 0;
   #preferred = 0;
   #everOpened = false;
+  /** The user closed, or a final close happened: no attempt until `connect()`. */
   #ended = false;
   #paused = false;
-  #authRetried = false;
-  #hintMs = 0;
-  #lastSeen = 0;
-  #sending = false;
-  #sendAttempt = 0;
-  #waitTimer: Timer;
-  #connectTimer: Timer;
-  #uptimeTimer: Timer;
-  #livenessTimer: Timer;
-  #pingTimer: ReturnType<typeof setInterval> | undefined;
-  #sendTimer: Timer;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #watch: Watch | undefined;
   #unwatch: (() => void) | undefined;
+  #uploads: AbortController | undefined;
 
   /** @internal entry points pass their registry; apps use `RealtimeClient`. */
-  constructor(url: UrlInput, options: Options<In, Out>, registry: Registry) {
+  constructor(url: UrlInput<Name>, options: Options<In, Out, Name>, registry: Registry<Name>) {
     super();
     const o = (this.#o = resolveOptions(options));
-    validateProtocols(o.protocols);
     this.#entries = (options.transports ?? registry.defaults).map((item) => {
-      const { name, url: entryUrl, ...overrides }: { name: TransportName } & TransportOverrides =
-        typeof item === 'string' ? { name: item } : item;
+      const { name, url: own, ...overrides } = typeof item === 'string' ? { name: item } : item;
       const factory = registry.transports.find((t) => t.name === name);
-      if (!factory) throw new TypeError(`no transport '${name}' in this build`);
-      const own = resolveOptions<In, Out>({ ...options, ...overrides });
-      if (overrides.protocols !== undefined) validateProtocols(own.protocols);
-      return { factory, url: entryUrl, options: own };
+      if (!factory) throw new TypeError(`transports: no transport '${String(name)}' in this build`);
+      return { factory, url: own as UrlInput | undefined, options: Object.keys(overrides).length ? resolveOptions({ ...options, sessionId: o.sessionId, ...overrides }) : o };
     });
-    if (!this.#entries.length) throw new TypeError('no transports');
-    this.#source = url;
+    if (!this.#entries.length) throw new TypeError('transports: empty');
+    this.#source = url as UrlInput;
     // a static URL is checked now, so a bad one throws from the constructor like `new WebSocket()`
     if (typeof url !== 'function') this.#url = resolveUrl(url, this.#entries[0]!.factory.scheme);
-    for (const entry of this.#entries) {
-      if (entry.url !== undefined && typeof entry.url !== 'function') resolveUrl(entry.url, entry.factory.scheme);
-    }
-    this.#queue = new SendQueue(o.queue);
+    for (const e of this.#entries) if (e.url !== undefined && typeof e.url !== 'function') resolveUrl(e.url, e.factory.scheme);
+    this.#binaryType = o.binaryType;
+    this.#pump = new SendPump(o, (error) => this.#announce(['error', { error }]));
+    this.#policy = new Reconnector(o.reconnect, o.shouldReconnect ?? shouldReconnect, typeof url === 'function' || typeof o.headers === 'function');
     this.#uploader = registry.upload;
-    this.#binaryType = options.binaryType ?? 'blob';
-    const signal = o.signal;
-    if (signal?.aborted) {
+    if (o.signal?.aborted) {
       this.#ended = true;
       return;
     }
-    signal?.addEventListener('abort', () => this.close(), { once: true });
+    o.signal?.addEventListener('abort', () => this.close(), { once: true });
     if (!o.autoConnect) return;
-    // CONNECTING at once, like `new WebSocket()`, but the attempt starts after the
-    // caller had the chance to add listeners: no early event is missed
+    // CONNECTING at once, like `new WebSocket()`; the first event and attempt come
+    // after the constructor returned, so listeners added right after `new` see them
     this.#begin();
     this.#state = 'connecting';
     const gen = this.#gen;
-    queueMicrotask(() => gen === this.#gen && void this.#openNext());
+    queueMicrotask(() => {
+      if (gen === this.#gen && this.#announce(['statechange', { state: 'connecting', previous: 'closed', readyState: CONNECTING }])) void this.#attempt();
+    });
   }
 
   /** The client's state; `readyState` is its WebSocket-constant view. */
@@ -130,22 +137,14 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
   }
 
   /** The live transport's own state while one is live; CONNECTING while waiting to reconnect; CLOSED only when final. */
-  get readyState(): number {
-    switch (this.#state) {
-      case 'open':
-        return this.#live?.readyState ?? OPEN;
-      case 'closing':
-        return CLOSING;
-      case 'closed':
-        return CLOSED;
-      default:
-        return CONNECTING;
-    }
+  get readyState(): ReadyState {
+    const s = this.#state;
+    return s === 'open' ? ((this.#live?.readyState ?? OPEN) as ReadyState) : s === 'closing' ? CLOSING : s === 'closed' ? CLOSED : CONNECTING;
   }
 
-  /** The transport in use, or `null` when none is live. */
-  get transport(): TransportName | null {
-    return this.#live ? this.#entries[this.#index]!.factory.name : null;
+  /** The transport in use, or `null` when none is live (also while waiting to reconnect). */
+  get transport(): Name | null {
+    return this.#live && this.#state !== 'reconnecting' ? (this.#entries[this.#index]!.factory.name as Name) : null;
   }
 
   /** The URL of the current (or last) attempt. */
@@ -179,124 +178,106 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
     return this.#o.withCredentials;
   }
 
-  /** Bytes waiting: the queue plus the transport's own buffer. */
+  /** Bytes not yet delivered: the queue (with unacknowledged sends in reliable mode) plus the transport's own buffer. */
   get bufferedAmount(): number {
-    return this.#queue.bytes + (this.#live?.bufferedAmount ?? 0);
+    return this.#pump.bytes + (this.#live?.bufferedAmount ?? 0);
   }
 
-  /** The newest event id seen (SSE `id:`), sent back as the resume cursor. */
+  /** The newest event id seen, sent back as the resume cursor. */
   get lastEventId(): string {
     return this.#lastEventId;
   }
 
   /** Consecutive failed attempts since the last connection that stayed up `minUptimeMs`. */
   get attempt(): number {
-    return this.#attempt;
-  }
-
-  /** Registers SSE event names on the live transport, and on every later one. */
-  override addEventListener(
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ): void {
-    super.addEventListener(type, listener, options);
-    if (!BUILTIN_TYPES.has(type) && !this.#listened.has(type)) {
-      this.#listened.add(type);
-      this.#live?.listen?.(type);
-    }
+    return this.#policy.attempt;
   }
 
   /** Starts connecting after `close()`, a final close, or with `autoConnect: false`. */
   connect(): void {
     if (this.#state !== 'closed') return;
     this.#begin();
-    void this.#openNext();
-  }
-
-  #begin(): void {
-    this.#ended = false;
-    this.#attempt = 0;
-    this.#index = this.#preferred;
-    this.#unwatch = watchLifecycle(this.#o.lifecycle, {
-      online: () => this.#state === 'reconnecting' && !this.#paused && this.#attemptNow(),
-      hidden: () => this.#pause(),
-      visible: () => {
-        if (!this.#paused) return;
-        this.#paused = false;
-        this.#attemptNow();
-      },
-      restored: () => this.reconnect(),
-    });
+    if (this.#announce(...this.#commit('connecting'))) void this.#attempt();
   }
 
   /** Drops the current connection and connects at once, with the backoff reset. */
   reconnect(): void {
-    if (this.#state === 'closed' || this.#state === 'closing') return this.connect();
-    this.#drop({ code: 1000, reason: 'reconnect', wasClean: true });
-    this.#attempt = 0;
+    if (this.#state === 'closed') return this.connect();
+    if (this.#state === 'closing') return;
+    const had = this.transport !== null;
+    this.#settle();
+    this.#policy.attempt = 0;
     this.#paused = false;
-    void this.#openNext();
+    this.#index = this.#alive(this.#preferred);
+    const events: Announcement[] = had ? [['close', { code: 1000, reason: 'reconnect', wasClean: true, willReconnect: true }]] : [];
+    if (this.#announce(...events, ...this.#commit('connecting'))) void this.#attempt();
   }
 
   /**
    * Closes for good, validated exactly like `WebSocket.close()`: `InvalidAccessError`
    * for a code other than 1000 or 3000-4999, `SyntaxError` for a reason over 123
-   * UTF-8 bytes. Safe in every state; emits exactly one `close`.
+   * UTF-8 bytes. Safe in every state and from any listener; emits exactly one
+   * final `close`. In-flight uploads reject with an `AbortError`.
    */
   close(code?: number, reason?: string): void {
     const request = validateClose(code, reason);
     this.#ended = true;
+    this.#uploads?.abort();
     if (this.#state === 'closing' || this.#state === 'closed') return;
     const live = this.#live;
     if (!live) {
       this.#settle();
-      this.#finish({ code: request.code ?? 1005, reason: request.reason, wasClean: true, byUser: true });
-      return;
+      return this.#finish({ code: request.code ?? 1005, reason: request.reason, wasClean: true, byUser: true });
     }
-    this.#setState('closing');
-    this.#stopTimers();
+    this.#stopWatch();
+    this.#pump.detach();
     // a half-open peer never answers the closing handshake: do not wait forever
-    const gen = this.#gen;
-    this.#connectTimer = setTimeout(() => this.#onClose(gen, { code: 1006, reason: '', wasClean: false, byUser: true }), this.#o.connectTimeoutMs);
-    if (request.code === undefined) live.close();
-    else live.close(request.code, request.reason);
+    this.#phase(this.#o.connectTimeoutMs, () => {
+      this.#settle();
+      this.#finish({ code: 1006, reason: '', wasClean: false, byUser: true });
+    });
+    this.#announce(...this.#commit('closing'));
+    if (this.#live === live && (this.#state as ClientState) === 'closing') live.close(request.code, request.reason);
   }
 
   /**
-   * Sends now when OPEN, else queues (bounded by `queue`). Returns false when
-   * the queue refused it. Throws `InvalidStateError` once the client is closed.
+   * Sends now when possible, else queues (bounded by `queue`), in order. Returns
+   * false when the queue refused it. Throws a `TypeError` for data that cannot be
+   * sent, and an `InvalidStateError` once the client is closed.
    */
   send(data: Out): boolean {
-    if (this.#ended) throw domError('InvalidStateError', 'closed');
-    const payload = this.#o.serialize ? (this.#o.serialize as (d: Out) => SendData)(data) : (data as SendData);
-    const live = this.#live;
-    if (live?.duplex && live.readyState === OPEN && !this.#queue.length) {
-      live.send(payload);
-      return true;
-    }
-    if (!this.#queue.push(payload)) {
-      this.#emit('error', { error: new QueueFullError() });
-      return false;
-    }
-    this.#pump();
-    return true;
+    if (this.#ended) throw domError('InvalidStateError', 'the client is closed');
+    const payload = this.#o.serialize ? (this.#o.serialize as (d: Out) => unknown)(data) : data;
+    if (!sendable(payload)) throw new TypeError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, got ${typeof payload}`);
+    return this.#pump.push(payload);
   }
 
   /**
-   * Uploads `data` in chunks over its own WebSocket (SPEC §5), resuming across drops.
+   * Resolves once every `send()` made before the call has been delivered (handed
+   * to an open WebSocket, answered 2xx over HTTP, or, in reliable mode,
+   * acknowledged); rejects with a `RealtimeError` of type `closed` if the client
+   * closes for good first.
+   */
+  flush(): Promise<void> {
+    return this.#ended ? Promise.reject(new RealtimeError('closed', 'the client is closed')) : this.#pump.flush();
+  }
+
+  /**
+   * Uploads `data` in chunks over its own WebSocket, resuming across drops.
    * Rejects with `NotSupportedError` in builds without WebSocket.
    */
   upload(data: Blob | ArrayBuffer | ArrayBufferView, opts?: UploadOptions): Promise<UploadResult> {
+    if (this.#ended) return Promise.reject(domError('InvalidStateError', 'the client is closed'));
     if (!this.#uploader) return Promise.reject(domError('NotSupportedError', 'no upload in this build'));
     const entry = this.#entries.find((e) => e.factory.scheme === 'ws') ?? this.#entries[0]!;
+    const signal = (this.#uploads ??= new AbortController()).signal;
     return this.#uploader(
       {
         options: this.#o,
+        signal,
         uploadUrl: async (explicit) => {
           const url = explicit ?? this.#o.upload.url ?? entry.url ?? this.#source;
-          const raw = typeof url === 'function' ? await url(this.#context('websocket')) : url;
-          return resolveUrl(raw, 'ws');
+          return resolveUrl(typeof url === 'function' ? await url(this.#context('websocket')) : url, 'ws');
         },
       },
       data,
@@ -304,205 +285,226 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
     );
   }
 
-  /** Inbound messages (parsed) as an async iterable; ends when the client closes or `signal` aborts. */
+  /** Inbound messages (parsed) as an async iterable; ends when the client closes (at once if it is closed) or `signal` aborts. */
   messages(opts: { signal?: AbortSignal } = {}): AsyncIterableIterator<In> {
-    return messageStream<In>(this, opts.signal);
+    return messageStream<In>(this, this.#ended, opts.signal);
+  }
+
+  protected override listening(type: string): void {
+    this.#live?.listen?.(type);
   }
 
   #context(transport: TransportName): { transport: TransportName; attempt: number; lastEventId: string } {
-    return { transport, attempt: this.#attempt, lastEventId: this.#lastEventId };
+    return { transport, attempt: this.#policy.attempt, lastEventId: this.#lastEventId };
   }
 
-  #emit<K extends keyof RealtimeEventMap>(type: K, detail: Omit<RealtimeEventMap[K], keyof Event>): void {
-    this.dispatchEvent(event(type, detail));
+  /**
+   * Dispatches `events` in order; returns false, leaving the rest undispatched, as
+   * soon as a listener changed the course (a new generation or another state).
+   */
+  #announce(...events: Announcement[]): boolean {
+    const gen = this.#gen;
+    const state = this.#state;
+    for (const [type, detail] of events) {
+      super.dispatchEvent(Object.assign(new Event(type), detail));
+      if (gen !== this.#gen || state !== this.#state) return false;
+    }
+    return true;
   }
 
-  #setState(state: ClientState): void {
+  /** Sets the state now; returns the `statechange` to announce, if it changed. */
+  #commit(state: ClientState): Announcement[] {
     const previous = this.#state;
-    if (previous === state) return;
     this.#state = state;
-    this.#emit('statechange', { state, previous, readyState: this.readyState });
+    return previous === state ? [] : [['statechange', { state, previous, readyState: this.readyState }]];
   }
 
-  async #openNext(): Promise<void> {
+  /** The one timer of the current phase. */
+  #phase(ms: number, fn: () => void): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(fn, ms);
+  }
+
+  /** The first transport at or after `from` that can still start. */
+  #alive(from: number): number {
+    const i = this.#entries.findIndex((e, j) => j >= from && !e.dead);
+    return i < 0 ? this.#entries.findIndex((e) => !e.dead) : i;
+  }
+
+  #begin(): void {
+    this.#ended = false;
+    this.#paused = false;
+    this.#policy.reset();
+    this.#index = this.#alive(this.#preferred);
+    this.#uploads = undefined;
+    this.#unwatch = watchLifecycle(this.#o.lifecycle, {
+      online: () => this.#retryNow(),
+      hidden: () => this.#pause(),
+      visible: () => {
+        if (!this.#paused) return;
+        this.#paused = false;
+        this.#retryNow();
+      },
+      restored: () => this.#ended || this.reconnect(),
+    });
+  }
+
+  async #attempt(): Promise<void> {
     const gen = ++this.#gen;
     const entry = this.#entries[this.#index]!;
-    const name = entry.factory.name;
-    this.#setState('connecting');
+    const { name, scheme } = entry.factory;
+    const ms = this.#o.connectTimeoutMs;
+    // the deadline covers the url function too: one that never resolves fails the attempt
+    this.#phase(ms, () => this.#fail(gen, new ConnectTimeoutError(ms)));
     let url: string;
     try {
       const source = entry.url ?? this.#source;
-      url = resolveUrl(typeof source === 'function' ? await source(this.#context(name)) : source, entry.factory.scheme);
+      const raw: unknown = typeof source === 'function' ? await source(this.#context(name)) : source;
+      if (gen !== this.#gen) return;
+      if (typeof raw !== 'string' && !(raw instanceof URL)) throw new TypeError(`the url function returned ${String(raw)}`);
+      url = resolveUrl(raw, scheme);
     } catch (cause) {
-      if (gen === this.#gen) this.#onClose(gen, { code: 1006, reason: '', wasClean: false, error: new RealtimeError('url', 'the url function failed', cause) });
-      return;
+      return this.#fail(gen, new RealtimeError('url', 'no URL for this attempt', cause));
     }
-    if (gen !== this.#gen) return;
     this.#url = url;
-    this.#emit('connecting', { transport: name, attempt: this.#attempt, url });
-    if (gen !== this.#gen) return; // a listener closed or reconnected
-    const ms = this.#o.connectTimeoutMs;
-    this.#connectTimer = setTimeout(() => this.#fail(gen, new ConnectTimeoutError(ms)), ms);
+    if (!this.#announce(['connecting', { transport: name, attempt: this.#policy.attempt, url }])) return;
     try {
-      this.#live = entry.factory.create({ url, lastEventId: this.#lastEventId, options: entry.options, listened: this.#listened, sink: this.#sink(gen) });
-      this.#live.binaryType = this.#binaryType;
+      const live = (this.#live = entry.factory.create({ url, lastEventId: this.#lastEventId, options: entry.options, listened: this.listened, sink: this.#sink(gen) }));
+      live.binaryType = this.#binaryType;
     } catch (cause) {
-      this.#fail(gen, new RealtimeError('unavailable', `${name} could not start`, cause));
+      entry.dead = true;
+      this.#fail(gen, new RealtimeError('unavailable', `${name} is not available here`, cause));
     }
   }
 
   #sink(gen: number): TransportSink {
     const current = (): boolean => gen === this.#gen;
     return {
-      open: () => current() && this.#onOpen(gen),
-      message: (type, data, lastEventId, origin) => {
+      open: () => current() && this.#opened(gen),
+      message: (type, data, id, origin) => current() && this.#inbound(type, data, id, origin),
+      activity: (id) => {
         if (!current()) return;
-        if (this.#livenessTimer) this.#lastSeen = Date.now();
-        if (lastEventId !== undefined) this.#lastEventId = lastEventId;
-        let value = data;
-        if (this.#o.parse) {
-          try {
-            value = this.#o.parse(data);
-          } catch (cause) {
-            return this.#emit('error', { error: new RealtimeError('protocol', 'parse failed', cause) });
-          }
-        }
-        this.dispatchEvent(new MessageEvent(type, { data: value, lastEventId: lastEventId ?? '', origin: origin ?? '' }));
+        if (this.#watch) this.#watch.seen = true;
+        if (id !== undefined) this.#lastEventId = id;
       },
-      activity: (lastEventId) => {
+      proven: () => current() && this.#policy.proven(),
+      retry: (ms) => current() && this.#policy.hint(ms),
+      ack: (seq) => current() && this.#pump.ack(seq),
+      reset: (id) => {
         if (!current()) return;
-        if (this.#livenessTimer) this.#lastSeen = Date.now();
-        if (lastEventId !== undefined) this.#lastEventId = lastEventId;
+        if (id !== undefined) this.#lastEventId = id;
+        this.#announce(['reset', { lastEventId: this.#lastEventId }]);
       },
-      retry: (delayMs) => {
-        if (current()) this.#hintMs = delayMs;
-      },
-      error: (error) => current() && this.#emit('error', { error }),
-      close: (info) => this.#onClose(gen, info),
+      error: (error) => current() && this.#announce(['error', { error }]),
+      lost: (info, delayMs) => current() && this.#lost(gen, info, delayMs),
+      close: (info) => this.#closed(gen, info),
     };
   }
 
-  #onOpen(gen: number): void {
-    clearTimeout(this.#connectTimer);
+  /** The hot path: one inbound message. No clock read, no timer, and no event object when nobody listens. */
+  #inbound(type: string, data: unknown, id: string | undefined, origin: string | undefined): void {
+    if (this.#watch) this.#watch.seen = true;
+    if (id !== undefined) this.#lastEventId = id;
+    // a server event named like one of the client's own events is a message
+    if (CONTROL.has(type)) type = 'message';
+    const parse = this.#o.parse;
+    if (parse) {
+      try {
+        data = parse(data);
+      } catch (cause) {
+        this.#announce(['error', { error: new ProtocolError('parse failed', cause) }]);
+        return;
+      }
+    }
+    const list = this.listeners(type);
+    if (list) this.deliver(list, new MessageEvent(type, { data, lastEventId: id ?? '', origin: origin ?? '' }));
+  }
+
+  #opened(gen: number): void {
+    const entry = this.#entries[this.#index]!;
+    const live = this.#live!;
     this.#everOpened = true;
     this.#preferred = this.#index;
-    this.#authRetried = false;
-    this.#sendAttempt = 0;
-    this.#setState('open');
-    this.#emit('open', { transport: this.#entries[this.#index]!.factory.name });
-    if (gen !== this.#gen) return;
-    this.#uptimeTimer = setTimeout(() => (this.#attempt = 0), this.#o.reconnect.minUptimeMs);
-    this.#watchLiveness(gen);
-    this.#pump();
+    this.#phase(this.#o.reconnect.minUptimeMs, () => this.#policy.proven());
+    this.#stopWatch();
+    this.#watch = watchLiveness(entry.options, live, (silentMs) => this.#fail(gen, new HeartbeatTimeoutError(silentMs)));
+    // what was queued goes first (unacknowledged sends before the rest), before any listener runs
+    this.#pump.attach(live);
+    this.#announce(...this.#commit('open'), ['open', { transport: entry.factory.name }]);
   }
 
-  /** One timer for heartbeat and idle deadlines: any inbound data moves `lastSeen`, no timer churn per message. */
-  #watchLiveness(gen: number): void {
-    const { heartbeat, idleTimeoutMs } = this.#entries[this.#index]!.options;
-    const live = this.#live!;
-    const beat = live.duplex ? heartbeat : undefined;
-    const limit = Math.min(beat ? beat.intervalMs + beat.timeoutMs : Infinity, idleTimeoutMs ?? Infinity);
-    if (limit === Infinity) return;
-    this.#lastSeen = Date.now();
-    const check = (): void => {
-      const silentMs = Date.now() - this.#lastSeen;
-      if (silentMs >= limit) this.#fail(gen, new HeartbeatTimeoutError(silentMs));
-      else this.#livenessTimer = setTimeout(check, limit - silentMs);
-    };
-    this.#livenessTimer = setTimeout(check, limit);
-    if (beat) this.#pingTimer = setInterval(() => live.readyState === OPEN && live.send(beat.message), beat.intervalMs);
-  }
-
-  /** Flushes the queue in order; an HTTP send stays at the head until the server accepted it. */
-  #pump(): void {
-    const live = this.#live;
-    while (!this.#sending && live?.readyState === OPEN && this.#state === 'open' && this.#queue.length) {
-      const result = live.send(this.#queue.peek()!);
-      if (!result) {
-        this.#queue.shift();
-        continue;
-      }
-      this.#sending = true;
-      result.then(
-        () => {
-          this.#sending = false;
-          this.#sendAttempt = 0;
-          this.#queue.shift();
-          this.#pump();
-        },
-        (cause: unknown) => {
-          this.#sending = false;
-          this.#emit('error', { error: typed(cause, 'send', 'send failed') });
-          const delay = nextDelay(this.#o.reconnect, ++this.#sendAttempt);
-          clearTimeout(this.#sendTimer);
-          this.#sendTimer = setTimeout(() => this.#pump(), delay);
-        },
-      );
-    }
-  }
-
-  /** Fails the current attempt from the client's side (timeouts): the transport is abandoned, not awaited. */
+  /** Fails the current attempt from the client's side (timeouts, bad URL): the transport is abandoned, not awaited. */
   #fail(gen: number, error: RealtimeError): void {
-    if (gen !== this.#gen) return;
-    this.#onClose(gen, { code: 1006, reason: '', wasClean: false, error });
+    this.#closed(gen, { code: 1006, reason: '', wasClean: false, error });
   }
 
-  /** The single place a connection ends: decides between fallback, reconnect and the final close. */
-  #onClose(gen: number, info: CloseInfo): void {
+  /** The single place a connection ends: decides between the final close, a fallback and a reconnect. */
+  #closed(gen: number, info: CloseInfo): void {
     if (gen !== this.#gen) return;
-    const wasOpen = this.#state === 'open';
-    const closing = this.#state === 'closing';
-    const from = this.#entries[this.#index]!.factory.name;
+    const state = this.#state;
+    const entry = this.#entries[this.#index]!;
     this.#settle();
     // whatever a transport put in the close, listeners get a typed error
-    if (info.error) this.#emit('error', { error: typed(info.error, 'network', info.error.message) });
-    if (closing || this.#ended) return this.#finish({ ...info, byUser: true });
-    if (!wasOpen && !this.#everOpened && this.#index + 1 < this.#entries.length) {
-      this.#emitClose(info, true);
-      const to = this.#entries[++this.#index]!.factory.name;
-      this.#emit('fallback', { from, to, reason: describe(info) });
-      void this.#openNext();
+    const events: Announcement[] = info.error ? [['error', { error: typed(info.error) }]] : [];
+    if (state === 'closing' || this.#ended) return this.#finish({ ...info, byUser: true }, events);
+    const next = this.#entries.findIndex((e, i) => i > this.#index && !e.dead);
+    if (!this.#everOpened && state === 'connecting' && next > 0) {
+      this.#index = next;
+      const to = this.#entries[next]!.factory.name;
+      if (this.#announce(...events, ['close', closeDetail(info, true)], ['fallback', { from: entry.factory.name, to, reason: describe(info) }])) void this.#attempt();
       return;
     }
-    const retry = (this.#o.shouldReconnect ?? shouldReconnect)(info);
-    const refresh =
-      !retry && !this.#authRetried && isAuthFailure(info) &&
-      (typeof this.#source === 'function' || typeof this.#o.headers === 'function');
-    if ((!retry && !refresh) || this.#attempt >= this.#o.reconnect.maxAttempts) return this.#finish(info);
-    this.#emitClose(info, true);
-    this.#index = this.#preferred;
-    this.#authRetried ||= refresh;
-    const attempt = ++this.#attempt;
-    const delayMs = refresh ? 0 : nextDelay(this.#o.reconnect, attempt, Math.max(info.retryAfterMs ?? 0, this.#hintMs));
-    this.#setState('reconnecting');
-    this.#emit('reconnecting', { attempt, delayMs, reason: describe(info) });
-    if (this.#state === 'reconnecting') this.#waitTimer = setTimeout(() => this.#attemptNow(), delayMs);
+    const delayMs = this.#entries.every((e) => e.dead) ? undefined : this.#policy.next(info);
+    if (delayMs === undefined) return this.#finish(info, events);
+    this.#index = this.#alive(this.#preferred);
+    const states = this.#commit('reconnecting');
+    this.#phase(delayMs, () => this.#retryNow());
+    this.#announce(...events, ['close', closeDetail(info, true)], ...states, ['reconnecting', { attempt: this.#policy.attempt, delayMs, reason: describe(info) }]);
   }
 
-  /** Runs a pending attempt now, unless offline or paused (then `online`/`visible` will). */
-  #attemptNow(): void {
-    clearTimeout(this.#waitTimer);
-    if (isOffline(this.#o.lifecycle)) return;
-    if (shouldPause(this.#o.lifecycle)) {
+  /**
+   * The connection dropped and the transport reconnects by itself (native
+   * `EventSource`, whose own reconnection sends `Last-Event-ID`): the attempt
+   * counts, the transport stays, and the connect deadline watches it.
+   */
+  #lost(gen: number, info: CloseInfo, delayMs: number): void {
+    if (this.#policy.next(info) === undefined) {
+      this.#settle();
+      return this.#finish(info);
+    }
+    this.#stopWatch();
+    this.#pump.detach();
+    const ms = this.#o.connectTimeoutMs;
+    this.#phase(delayMs + ms, () => this.#fail(gen, new ConnectTimeoutError(ms)));
+    this.#announce(['close', closeDetail(info, true)], ...this.#commit('reconnecting'), ['reconnecting', { attempt: this.#policy.attempt, delayMs, reason: describe(info) }]);
+  }
+
+  /** Runs the pending attempt now, unless held offline (`online` resumes) or paused while hidden (`visible` resumes). */
+  #retryNow(): void {
+    if (this.#state !== 'reconnecting' || this.#paused || (this.#live && this.transport === null)) return;
+    const l = this.#o.lifecycle;
+    // held only while an `online` event can end the hold, and never for a server on this machine
+    if (l.online && l.offline && isOffline() && !isLocal(this.#url)) return clearTimeout(this.#timer);
+    if (l.hidden === 'pause' && isHidden()) {
       this.#paused = true;
-      return;
+      return clearTimeout(this.#timer);
     }
-    void this.#openNext();
+    if (this.#announce(...this.#commit('connecting'))) void this.#attempt();
   }
 
+  /** The page is hidden and `lifecycle.hidden` is `'pause'`: disconnect until it is visible again. */
   #pause(): void {
-    if (this.#state === 'closed' || this.#state === 'closing' || this.#paused) return;
+    if (this.#paused || this.#ended || this.#state === 'closing' || this.#state === 'closed') return;
     this.#paused = true;
-    if (this.#live || this.#state === 'connecting') this.#drop({ code: 1000, reason: 'page hidden', wasClean: true });
-    clearTimeout(this.#waitTimer);
-    this.#setState('reconnecting');
+    const had = this.transport !== null;
+    this.#settle();
+    const events: Announcement[] = had ? [['close', { code: 1000, reason: 'page hidden', wasClean: true, willReconnect: true }]] : [];
+    this.#announce(...events, ...this.#commit('reconnecting'));
   }
 
-  /** Abandons the current attempt or connection on the client's own initiative. */
-  #drop(info: CloseInfo): void {
-    const hadLive = this.#live !== null;
-    this.#settle();
-    if (hadLive) this.#emitClose(info, true);
+  #stopWatch(): void {
+    this.#watch?.stop();
+    this.#watch = undefined;
   }
 
   /** Detaches and closes the live transport and stops the per-connection timers. */
@@ -510,35 +512,21 @@ export class RealtimeClientBase<In = unknown, Out = SendData> extends TypedTarge
     this.#gen++;
     const live = this.#live;
     this.#live = null;
-    this.#stopTimers();
-    clearTimeout(this.#waitTimer);
+    clearTimeout(this.#timer);
+    this.#stopWatch();
+    this.#pump.detach();
     live?.close();
   }
 
-  #stopTimers(): void {
-    clearTimeout(this.#connectTimer);
-    clearTimeout(this.#uptimeTimer);
-    clearTimeout(this.#livenessTimer);
-    clearInterval(this.#pingTimer);
-    // no deadline, no per-message clock reads (see the sink)
-    this.#livenessTimer = undefined;
-  }
-
-  #finish(info: CloseInfo): void {
+  /** The final close of this connect cycle. */
+  #finish(info: CloseInfo, events: Announcement[] = []): void {
     this.#ended = true;
     this.#paused = false;
-    clearTimeout(this.#sendTimer);
+    clearTimeout(this.#timer);
     this.#unwatch?.();
     this.#unwatch = undefined;
-    this.#setState('closed');
-    this.#emitClose(info, false);
-  }
-
-  #emitClose(info: CloseInfo, willReconnect: boolean): void {
-    const detail: CloseDetail = { code: info.code, reason: info.reason, wasClean: info.wasClean, willReconnect };
-    this.#emit('close', detail);
+    this.#pump.stop();
+    this.#uploads?.abort();
+    this.#announce(...events, ...this.#commit('closed'), ['close', closeDetail(info, false)]);
   }
 }
-
-const describe = (info: CloseInfo): string =>
-  info.error?.message ?? (info.status ? `HTTP ${info.status}` : `code ${info.code}${info.reason ? ` ${info.reason}` : ''}`);

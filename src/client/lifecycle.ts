@@ -8,23 +8,21 @@ export interface LifecycleHandlers {
   restored(): void;
 }
 
-/** True when the browser says it has no network (and holding retries is enabled). */
-export const isOffline = (opts: LifecycleOptions): boolean =>
-  opts.offline && globalThis.navigator?.onLine === false;
+/** True when the browser says it has no network. */
+export const isOffline = (): boolean => globalThis.navigator?.onLine === false;
 
-/** True when the page is hidden and the client should pause while it is. */
-export const shouldPause = (opts: LifecycleOptions): boolean =>
-  opts.hidden === 'pause' && globalThis.document?.visibilityState === 'hidden';
+/** True when the page is hidden. */
+export const isHidden = (): boolean => globalThis.document?.visibilityState === 'hidden';
 
 /**
  * Subscribes to `online`, `visibilitychange` and `pageshow` on `globalThis`
- * (never a bare `window`, so Workers work); returns the unsubscribe.
+ * (never a bare `window`, so Workers work) as `opts` asks; returns the unsubscribe.
  */
 export function watchLifecycle(opts: LifecycleOptions, on: LifecycleHandlers): () => void {
   const g = globalThis as unknown as Partial<Window>;
   const doc = g.document;
   const online = (): void => on.online();
-  const visibility = (): void => (doc?.visibilityState === 'hidden' ? on.hidden() : on.visible());
+  const visibility = (): void => (isHidden() ? on.hidden() : on.visible());
   const pageshow = (e: Event): void => {
     if ((e as PageTransitionEvent).persisted) on.restored();
   };

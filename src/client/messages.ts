@@ -1,49 +1,53 @@
 import type { CloseDetail, RealtimeEvent } from './events.js';
 
+/** The little of the client that `messages()` needs. */
+export interface MessageSource<In> {
+  on(type: 'message', listener: (event: MessageEvent<In>) => void): () => void;
+  on(type: 'close', listener: (event: RealtimeEvent<CloseDetail>) => void): () => void;
+}
+
 /**
  * Adapts a client's `message` events to an async iterator. Messages that arrive
- * while the consumer is busy are buffered; the iterator ends after the final
- * `close` (one with `willReconnect: false`) or when `signal` aborts.
+ * while the consumer is busy are buffered; concurrent `next()` calls each settle,
+ * in order. It ends after the final `close` (`willReconnect: false`), when
+ * `signal` aborts, or at once when `ended` (the client is already closed); what
+ * arrived before the end is still delivered.
  */
-export function messageStream<In>(target: EventTarget, signal?: AbortSignal): AsyncIterableIterator<In> {
+export function messageStream<In>(client: MessageSource<In>, ended: boolean, signal?: AbortSignal): AsyncIterableIterator<In> {
   const buffered: In[] = [];
-  let wake: (() => void) | undefined;
+  const waiting: Array<(result: IteratorResult<In>) => void> = [];
   let done = false;
-  const onMessage = (e: Event): void => {
-    buffered.push((e as MessageEvent<In>).data);
-    wake?.();
-  };
-  const onClose = (e: Event): void => {
-    if (!(e as RealtimeEvent<CloseDetail>).willReconnect) stop();
-  };
+  const end = { value: undefined, done: true } as const;
   const stop = (): void => {
+    if (done) return;
     done = true;
-    target.removeEventListener('message', onMessage);
-    target.removeEventListener('close', onClose);
+    offMessage();
+    offClose();
     signal?.removeEventListener('abort', stop);
-    wake?.();
+    for (const resolve of waiting.splice(0)) resolve(end);
   };
-  target.addEventListener('message', onMessage);
-  target.addEventListener('close', onClose);
-  if (signal?.aborted) stop();
+  const offMessage = client.on('message', (e) => {
+    const resolve = waiting.shift();
+    if (resolve) resolve({ value: e.data, done: false });
+    else buffered.push(e.data);
+  });
+  const offClose = client.on('close', (e) => e.willReconnect || stop());
+  if (ended || signal?.aborted) stop();
   else signal?.addEventListener('abort', stop);
 
   const iterator: AsyncIterableIterator<In> = {
-    async next(): Promise<IteratorResult<In>> {
-      while (!buffered.length && !done) await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-      // what arrived before the end is still delivered
-      if (buffered.length) return { value: buffered.shift() as In, done: false };
-      return { value: undefined, done: true };
-    },
-    async return(): Promise<IteratorResult<In>> {
+    next: () =>
+      new Promise((resolve) => {
+        if (buffered.length) resolve({ value: buffered.shift() as In, done: false });
+        else if (done) resolve(end);
+        else waiting.push(resolve);
+      }),
+    async return() {
       stop();
       buffered.length = 0;
-      return { value: undefined, done: true };
+      return end;
     },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
+    [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
 }

@@ -1,18 +1,27 @@
 /**
- * `pushline/websocket`: a `RealtimeClient` with only the WebSocket transport
- * (and chunked upload), for apps that want the smallest bundle.
+ * `pushline/websocket`: a `RealtimeClient` with WebSocket only (and chunked upload), for apps that want the smallest bundle.
  * @packageDocumentation
  */
-import { RealtimeClientBase } from '../client/client.js';
+import { ClientCore } from '../client/client.js';
 import type { Options } from '../policy/options.js';
 import { websocket } from '../transports/websocket.js';
-import { lazyUpload as upload } from '../upload/index.js';
 import type { SendData, UrlInput } from '../types.js';
+import { lazyUpload as upload } from '../upload/index.js';
 
-/** `RealtimeClient` over WebSocket only. */
-export class RealtimeClient<In = unknown, Out = SendData> extends RealtimeClientBase<In, Out> {
-  constructor(url: UrlInput, options: Options<In, Out> = {}) {
-    super(url, options, { transports: [websocket], defaults: ['websocket'], upload });
+const registry = { upload, transports: [websocket], defaults: ['websocket'] } as const;
+
+/**
+ * A `RealtimeClient` with WebSocket only (and chunked upload), for apps that want the smallest bundle.
+ * @typeParam In - what `parse` turns inbound data into
+ * @typeParam Out - what `send()` accepts before `serialize`
+ */
+export class RealtimeClient<In = unknown, Out = SendData> extends ClientCore<In, Out, 'websocket'> {
+  /**
+   * @param url - where to connect; a function is called before every attempt
+   * @param options - every option is optional; see `Options`
+   */
+  constructor(url: UrlInput<'websocket'>, options: Options<In, Out, 'websocket'> = {}) {
+    super(url, options, registry);
   }
 }
 

@@ -44,5 +44,6 @@ export function validateClose(code?: unknown, reason?: unknown): CloseRequest {
   if (utf8Length(text) > 123) {
     throw domError('SyntaxError', 'close reason over 123 bytes');
   }
-  return { code: numeric ?? (text ? 1000 : undefined), reason: text };
+  // a reason given (even '') without a code goes out with 1000, as the closing handshake says
+  return { code: numeric ?? (reason === undefined ? undefined : 1000), reason: text };
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_RECONNECT, type ReconnectOptions } from './policy.js';
+import { validateProtocols } from './url.js';
 import type { CloseInfo, HeadersInput, SendData, TransportName, UrlInput } from '../types.js';
 
 /** Half-open detection for WebSocket: a ping on a timer and a deadline for any inbound data. */
@@ -15,9 +16,14 @@ export interface HeartbeatOptions {
    * @default 'ping'
    */
   message?: SendData;
+  /**
+   * An inbound message equal to this proves liveness only: it never reaches `parse` or listeners.
+   * @default 'pong'
+   */
+  reply?: string;
 }
 
-/** Bounds of the queue that holds sends made while not OPEN. */
+/** Bounds of the queue that holds sends made while not OPEN (and, in reliable mode, unacknowledged ones). */
 export interface QueueOptions {
   /** @default 1000 */
   maxMessages: number;
@@ -25,7 +31,7 @@ export interface QueueOptions {
   maxBytes: number;
   /**
    * `'reject'`: `send()` returns `false` and emits `error` with a `QueueFullError`;
-   * `'drop-oldest'`: the oldest queued sends are evicted to make room.
+   * `'drop-oldest'`: the oldest sends not yet handed to a transport are evicted to make room.
    * @default 'reject'
    */
   overflow: 'reject' | 'drop-oldest';
@@ -35,7 +41,7 @@ export interface QueueOptions {
 export interface LifecycleOptions {
   /** Reconnect at once on `online`. @default true */
   online: boolean;
-  /** Hold retries while `navigator.onLine` is false. @default true */
+  /** Hold retries while `navigator.onLine` is false (never for a loopback or same-host server). @default true */
   offline: boolean;
   /** `'pause'` disconnects while the page is hidden and reconnects when visible. @default 'keep' */
   hidden: 'keep' | 'pause';
@@ -43,11 +49,11 @@ export interface LifecycleOptions {
   pageshow: boolean;
 }
 
-/** Chunked-upload defaults (SPEC §5). */
+/** Chunked-upload defaults. */
 export interface UploadDefaults {
   /** Bytes per binary frame. @default 131072 */
   chunkSize: number;
-  /** Most bytes allowed in the upload socket's `bufferedAmount`. @default 1048576 */
+  /** Most bytes in flight: the upload socket's `bufferedAmount`, and bytes not yet acknowledged. @default 1048576 */
   highWaterMark: number;
   /** The upload endpoint. @default the websocket URL */
   url?: string | URL;
@@ -57,27 +63,35 @@ export interface UploadDefaults {
 export interface TransportOverrides {
   /** This transport's own URL. */
   url?: UrlInput;
+  /** See `Options.headers`. */
   headers?: HeadersInput;
+  /** See `Options.withCredentials`. */
   withCredentials?: boolean;
+  /** See `Options.eventSource`. */
   eventSource?: 'native' | 'fetch';
+  /** See `Options.protocols`. */
   protocols?: string | string[];
+  /** See `Options.longPoll`. */
   longPoll?: { timeoutMs: number };
+  /** See `Options.pollIntervalMs`. */
   pollIntervalMs?: number;
+  /** See `Options.workerUrl`. */
   workerUrl?: string | URL;
+  /** See `Options.sendUrl`. */
   sendUrl?: string | URL;
 }
 
 /** A `transports` entry: a name, or a name with its own URL and options. */
-export type TransportEntry = TransportName | ({ name: TransportName } & TransportOverrides);
+export type TransportEntry<Name extends TransportName = TransportName> = Name | ({ name: Name } & TransportOverrides);
 
 /** Options of `new RealtimeClient(url, options)`. Every one is optional. */
-export interface Options<In = unknown, Out = SendData> {
+export interface Options<In = unknown, Out = SendData, Name extends TransportName = TransportName> {
   /**
    * Transports in the order tried on the first connection; one that fails or
    * does not open within `connectTimeoutMs` hands over to the next (`fallback`).
    * @default ['websocket', 'sse', 'long-poll']
    */
-  transports?: TransportEntry[];
+  transports?: TransportEntry<Name>[];
   /** WebSocket subprotocols, validated as the browser does. */
   protocols?: string | string[];
   /**
@@ -89,21 +103,22 @@ export interface Options<In = unknown, Out = SendData> {
   /** Request headers for the fetch-based transports; a function is called per request. */
   headers?: HeadersInput;
   /**
-   * `'native'` wraps `EventSource`; `'fetch'` reads the stream with fetch
-   * (headers, `retry:`, HTTP status classified).
+   * `'native'` wraps `EventSource` (its keep-alive comments are invisible, so only
+   * events count for `idleTimeoutMs`); `'fetch'` reads the stream with fetch
+   * (headers, `retry:` honoured, HTTP status classified, comments prove liveness).
    * @default 'native'
    */
   eventSource?: 'native' | 'fetch';
   /**
    * The reconnect policy; a partial object is merged over the defaults;
    * `false` disables reconnection.
-   * @default { initialDelayMs: 1000, maxDelayMs: 30000, factor: 2, jitter: 'full', maxAttempts: Infinity, minUptimeMs: 5000 }
+   * @default { initialDelayMs: 1000, maxDelayMs: 30000, factor: 2, jitter: 'full', maxAttempts: Infinity, minUptimeMs: 5000, maxHintMs: 3600000 }
    */
   reconnect?: Partial<ReconnectOptions> | false;
   /** Overrides the default classification of which closes are retried. */
   shouldReconnect?: (info: CloseInfo) => boolean;
   /**
-   * An attempt not OPEN by then is failed.
+   * An attempt not OPEN by then is failed; also bounds each HTTP send and the closing handshake.
    * @default 10000
    */
   connectTimeoutMs?: number;
@@ -128,7 +143,7 @@ export interface Options<In = unknown, Out = SendData> {
    */
   binaryType?: BinaryType;
   /**
-   * Decodes inbound data into `In`; a throw becomes an `error` event.
+   * Decodes inbound data into `In`; a throw becomes an `error` event with a `ProtocolError`.
    * @default identity
    */
   parse?: (data: unknown) => In;
@@ -138,6 +153,7 @@ export interface Options<In = unknown, Out = SendData> {
    */
   serialize?: (data: Out) => SendData;
   /**
+   * How the client follows the page's lifecycle.
    * @default { online: true, offline: true, hidden: 'keep', pageshow: true }
    */
   lifecycle?: Partial<LifecycleOptions>;
@@ -170,6 +186,19 @@ export interface Options<In = unknown, Out = SendData> {
   autoConnect?: boolean;
   /** Aborting it closes the client. */
   signal?: AbortSignal;
+  /**
+   * Reliable delivery: server-assigned ids and resume on every transport, sends kept
+   * until the server acknowledges them and deduplicated there, `reset` when the
+   * server cannot resume. Needs a server that speaks the pushline protocol.
+   * @default false
+   */
+  reliable?: boolean;
+  /**
+   * Reliable mode: the id that ties reconnects (and, if the app persists it, page
+   * reloads) to one delivery session.
+   * @default a random UUID per client
+   */
+  sessionId?: string;
   /** @default globalThis.WebSocket */
   WebSocket?: typeof WebSocket;
   /** @default globalThis.EventSource */
@@ -180,7 +209,7 @@ export interface Options<In = unknown, Out = SendData> {
   Worker?: typeof Worker;
 }
 
-/** Options after defaults are applied: what transports read. */
+/** Options after defaults are applied and values checked: what the core and transports read. */
 export interface Resolved {
   protocols: string[];
   withCredentials: boolean;
@@ -192,6 +221,7 @@ export interface Resolved {
   heartbeat: Required<HeartbeatOptions> | undefined;
   idleTimeoutMs: number | undefined;
   queue: QueueOptions;
+  binaryType: BinaryType;
   parse: ((data: unknown) => unknown) | undefined;
   serialize: ((data: never) => SendData) | undefined;
   lifecycle: LifecycleOptions;
@@ -202,28 +232,56 @@ export interface Resolved {
   upload: UploadDefaults;
   autoConnect: boolean;
   signal: AbortSignal | undefined;
+  reliable: boolean;
+  sessionId: string;
   WebSocket: typeof WebSocket | undefined;
   EventSource: typeof EventSource | undefined;
   fetch: typeof fetch;
   Worker: typeof Worker | undefined;
 }
 
-/** Applies the defaults, once, in one place. */
-export function resolveOptions<In, Out>(o: Options<In, Out>): Resolved {
+/** Longest delay a browser timer can hold (2^31 - 1 ms); beyond it, timers fire at once. */
+const MAX_TIMER_MS = 2147483647;
+
+/**
+ * Checks a count or duration: a number, an integer (Infinity only where `max` is
+ * Infinity), within [min, max]. The error names the option, as browsers do.
+ */
+export function checkNumber(name: string, value: unknown, min: number, max = MAX_TIMER_MS, integer = true): void {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!(value >= min && value <= max) || (integer && value !== Infinity && !Number.isInteger(value))) {
+    throw new RangeError(`${name} must be ${integer ? 'an integer ' : ''}in [${min}, ${max}], got ${value}`);
+  }
+}
+
+/** Checks that `value` is one of `allowed`. */
+export function checkOneOf(name: string, value: unknown, allowed: readonly unknown[]): void {
+  if (!allowed.includes(value)) throw new TypeError(`${name} must be one of ${allowed.join(', ')}, got ${String(value)}`);
+}
+
+const randomId = (): string =>
+  // randomUUID needs a secure context; plain-http pages get 128 random bits another way
+  globalThis.crypto.randomUUID?.() ?? [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/** Applies the defaults, once, in one place, and throws a `RangeError`/`TypeError` naming any bad option. */
+export function resolveOptions<In, Out, Name extends TransportName>(o: Options<In, Out, Name>): Resolved {
   const g = globalThis;
   const hb = o.heartbeat;
-  return {
+  const reconnect: ReconnectOptions = o.reconnect === false
+    ? { ...DEFAULT_RECONNECT, maxAttempts: 0 } // "reconnect: false" is a policy that never retries
+    : { ...DEFAULT_RECONNECT, ...o.reconnect };
+  const r: Resolved = {
     protocols: o.protocols === undefined ? [] : typeof o.protocols === 'string' ? [o.protocols] : [...o.protocols],
-    withCredentials: o.withCredentials ?? false,
+    withCredentials: !!o.withCredentials,
     headers: o.headers,
     eventSource: o.eventSource ?? 'native',
-    // maxAttempts 0: "reconnect: false" is a policy that never retries
-    reconnect: o.reconnect === false ? { ...DEFAULT_RECONNECT, maxAttempts: 0 } : { ...DEFAULT_RECONNECT, ...o.reconnect },
+    reconnect,
     shouldReconnect: o.shouldReconnect,
     connectTimeoutMs: o.connectTimeoutMs ?? 10000,
-    heartbeat: hb && { intervalMs: hb.intervalMs, timeoutMs: hb.timeoutMs ?? hb.intervalMs, message: hb.message ?? 'ping' },
+    heartbeat: hb && { intervalMs: hb.intervalMs, timeoutMs: hb.timeoutMs ?? hb.intervalMs, message: hb.message ?? 'ping', reply: hb.reply ?? 'pong' },
     idleTimeoutMs: o.idleTimeoutMs,
     queue: { maxMessages: 1000, maxBytes: 1048576, overflow: 'reject', ...o.queue },
+    binaryType: o.binaryType ?? 'blob',
     parse: o.parse,
     serialize: o.serialize as Resolved['serialize'],
     lifecycle: { online: true, offline: true, hidden: 'keep', pageshow: true, ...o.lifecycle },
@@ -234,10 +292,38 @@ export function resolveOptions<In, Out>(o: Options<In, Out>): Resolved {
     upload: { chunkSize: 131072, highWaterMark: 1048576, ...o.upload },
     autoConnect: o.autoConnect ?? true,
     signal: o.signal,
+    reliable: !!o.reliable,
+    sessionId: o.sessionId ?? randomId(),
     WebSocket: o.WebSocket ?? g.WebSocket,
     EventSource: o.EventSource ?? g.EventSource,
     // called unbound: a stored `window.fetch` would throw "Illegal invocation"
     fetch: (input, init) => (o.fetch ?? g.fetch)(input, init),
     Worker: o.Worker ?? g.Worker,
   };
+  validateProtocols(r.protocols);
+  const p = r.reconnect;
+  checkNumber('reconnect.initialDelayMs', p.initialDelayMs, 0);
+  checkNumber('reconnect.maxDelayMs', p.maxDelayMs, 0);
+  checkNumber('reconnect.factor', p.factor, 1, 1e6, false);
+  checkNumber('reconnect.maxAttempts', p.maxAttempts, 0, Infinity);
+  checkNumber('reconnect.minUptimeMs', p.minUptimeMs, 0);
+  checkNumber('reconnect.maxHintMs', p.maxHintMs, 0);
+  checkOneOf('reconnect.jitter', p.jitter, ['full', 'none']);
+  checkNumber('connectTimeoutMs', r.connectTimeoutMs, 1);
+  if (r.heartbeat) {
+    checkNumber('heartbeat.intervalMs', r.heartbeat.intervalMs, 1);
+    checkNumber('heartbeat.timeoutMs', r.heartbeat.timeoutMs, 0);
+  }
+  if (r.idleTimeoutMs !== undefined) checkNumber('idleTimeoutMs', r.idleTimeoutMs, 1);
+  checkNumber('queue.maxMessages', r.queue.maxMessages, 0, Infinity);
+  checkNumber('queue.maxBytes', r.queue.maxBytes, 0, Infinity);
+  checkOneOf('queue.overflow', r.queue.overflow, ['reject', 'drop-oldest']);
+  checkOneOf('eventSource', r.eventSource, ['native', 'fetch']);
+  checkOneOf('binaryType', r.binaryType, ['blob', 'arraybuffer']);
+  checkOneOf('lifecycle.hidden', r.lifecycle.hidden, ['keep', 'pause']);
+  checkNumber('longPoll.timeoutMs', r.longPoll.timeoutMs, 1);
+  checkNumber('pollIntervalMs', r.pollIntervalMs, 1);
+  checkNumber('upload.chunkSize', r.upload.chunkSize, 1, Infinity);
+  checkNumber('upload.highWaterMark', r.upload.highWaterMark, 1, Infinity);
+  return r;
 }

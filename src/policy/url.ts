@@ -29,6 +29,15 @@ export function resolveUrl(input: string | URL, family: 'ws' | 'http'): string {
   return url.href;
 }
 
+/**
+ * Loopback or the page's own host: reachable while the browser reports offline
+ * (kiosk and desktop shells do, with a server on localhost).
+ */
+export function isLocal(url: string): boolean {
+  const host = url && new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host) || host === globalThis.location?.hostname;
+}
+
 // RFC 7230 token: what Sec-WebSocket-Protocol accepts
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

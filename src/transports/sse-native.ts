@@ -1,24 +1,37 @@
-import { httpClose } from './http/request.js';
-import { withResumeCursor, type Transport, type TransportContext } from '../transport.js';
-import { httpLink } from './http/link.js';
+import { CONTROL } from '../client/events.js';
+import type { Transport, TransportContext } from '../transport.js';
+import { RESET_EVENT, httpLink } from './http/link.js';
+import { httpClose, withCursor } from './http/request.js';
+
+/** The browser's reconnection delay when the server sent no `retry:` (which native mode cannot see): Chromium's and Firefox's default. */
+const BROWSER_RETRY_MS = 3000;
 
 /**
- * SSE over the platform's `EventSource` (cookies via `withCredentials`). Its own
- * reconnection is never used: on the first error it is closed and the client's
- * single jittered policy decides, resuming with the `lastEventId` query parameter.
+ * SSE over the platform's `EventSource` (cookies via `withCredentials`). When an
+ * open stream drops, the first reconnection is the browser's own: it sends
+ * `Last-Event-ID`, which is all a server that reads only that header can resume
+ * from, and honours `retry:`. If that reconnection fails, or the browser gives up,
+ * the `EventSource` is closed and the client's policy continues, resuming with the
+ * `lastEventId` query parameter. Only events prove liveness here: `EventSource`
+ * hides comments.
  */
 export function nativeSse(ctx: TransportContext): Transport {
   const { url, lastEventId, options, listened, sink } = ctx;
   const ES = options.EventSource;
-  if (!ES) throw new TypeError('EventSource is not available; pass options.EventSource');
+  if (!ES) throw new TypeError('no EventSource constructor: pass options.EventSource');
   let cursor = lastEventId;
   let ownId = false;
+  let opened = false;
+  let healing = false;
   // a fresh EventSource does not know the resumed id: until it reports one of its own,
   // events carry the old one (after that, an `id:` reset to '' is the server's choice)
   const deliver = (e: MessageEvent): void => {
     if ((ownId ||= e.lastEventId !== '')) cursor = e.lastEventId;
-    sink.message(e.type, e.data, cursor, e.origin);
+    if (options.reliable && e.type === RESET_EVENT) sink.reset(cursor);
+    else sink.message(e.type, e.data, cursor, e.origin);
   };
+  // server events named `open` or `error` arrive through the EventSource's own handlers, with data
+  const fromServer = (e: Event): boolean => typeof (e as MessageEvent).data === 'string' && (deliver(e as MessageEvent), true);
   const link = httpLink(
     ctx,
     // EventSource has no CLOSING: its 2 is CLOSED
@@ -26,22 +39,31 @@ export function nativeSse(ctx: TransportContext): Transport {
     () => es.close(),
     () => cursor,
     // the same listener twice is a no-op for an EventTarget, so names need no bookkeeping
-    (type) => es.addEventListener(type, deliver),
+    (type) => es.addEventListener(type, deliver as EventListener),
   );
   // created after the link, which may throw (a bad sendUrl), so it never leaks
-  const es = new ES(withResumeCursor(url, lastEventId), { withCredentials: options.withCredentials });
-  es.onopen = () => sink.open();
-  es.onerror = (e) => {
-    // browsers hide the status; Node polyfills (the `eventsource` package) expose it as
-    // `code` (200 there means a wrong Content-Type: no status to classify)
-    const status = (e as Event & { code?: unknown }).code;
-    link.end(
-      typeof status === 'number' && status !== 200
-        ? httpClose(status)
-        : { code: 1006, reason: 'EventSource error', wasClean: false },
-    );
+  const es = new ES(withCursor(url, options, lastEventId), { withCredentials: options.withCredentials });
+  es.onopen = (e) => {
+    if (fromServer(e)) return;
+    opened = true;
+    healing = false;
+    sink.open();
   };
-  link.transport.listen!('message');
-  for (const type of listened) link.transport.listen!(type);
+  es.onerror = (e) => {
+    if (fromServer(e)) return;
+    // browsers hide the status; Node's `eventsource` package exposes it as `code`
+    // (200 there means a wrong Content-Type: no status to classify)
+    const status = (e as Event & { code?: unknown }).code;
+    if (typeof status === 'number' && status !== 200) return link.end(httpClose(status));
+    const info = { code: 1006, reason: 'EventSource error', wasClean: false };
+    // CONNECTING: the browser reconnects by itself. Let it, once per drop of an open stream.
+    if (es.readyState === 0 && opened && !healing) {
+      healing = true;
+      return sink.lost(info, BROWSER_RETRY_MS);
+    }
+    link.end(info);
+  };
+  // server events named like the client's own events are delivered as messages (`open` and `error` above)
+  for (const type of ['message', ...CONTROL, ...listened]) if (type !== 'open' && type !== 'error') link.transport.listen!(type);
   return link.transport;
 }

@@ -1,42 +1,104 @@
-import type { Transport, TransportFactory } from '../transport.js';
+import { RealtimeError } from '../errors.js';
+import type { Transport, TransportContext, TransportFactory } from '../transport.js';
+import type { SendData } from '../types.js';
 
-/** WebSocket transport: a thin adapter, the browser's state and buffer shown as they are. */
+/** What reliable mode changes on a WebSocket (the `pushline.v1` framing, loaded on first use). */
+export interface Codec {
+  /** The connection URL with the session and the resume cursor. */
+  readonly url: string;
+  /** The subprotocols to ask for. */
+  readonly protocols: string[];
+  /** A problem with the opened socket (the server did not select the subprotocol), or undefined. */
+  opened(ws: WebSocket): RealtimeError | undefined;
+  /** One inbound frame. */
+  inbound(data: unknown, origin: string): void;
+  /** One outbound send as a frame. */
+  outbound(data: SendData, seq: number | undefined): string;
+  /** The heartbeat frame. */
+  readonly ping: string;
+}
+
+/** Builds the reliable codec for one connection. */
+export type CodecFactory = (ctx: TransportContext, binaryType: () => BinaryType) => Codec;
+
+/**
+ * WebSocket transport: a thin adapter, the browser's state and buffer shown as
+ * they are. Plain mode carries the app's data as is; an inbound message equal
+ * to `heartbeat.reply` proves liveness only. Reliable mode frames every message
+ * (`pushline.v1`); its codec is a separate chunk, loaded before the first socket.
+ */
 export const websocket: TransportFactory = {
   name: 'websocket',
   scheme: 'ws',
-  create({ url, options, sink }): Transport {
-    const WS = options.WebSocket;
-    if (!WS) throw new TypeError('no WebSocket');
-    const ws = options.protocols.length ? new WS(url, options.protocols) : new WS(url);
-    ws.onopen = () => sink.open();
-    ws.onmessage = (e) => sink.message('message', e.data, undefined, e.origin);
-    // `error` is always followed by `close`, which carries what there is to know; the
-    // listener must exist all the same: Node's `ws` throws an unhandled `error` event
-    ws.onerror = () => {};
-    ws.onclose = (e) => sink.close({ code: e.code, reason: e.reason, wasClean: e.wasClean });
+  create(ctx): Transport {
+    const { options: o, sink } = ctx;
+    const WS = o.WebSocket;
+    if (!WS) throw new TypeError('no WebSocket constructor: pass options.WebSocket');
+    let ws: WebSocket | undefined;
+    let codec: Codec | undefined;
+    let closed = false;
+    let binaryType = o.binaryType;
+    const start = (make?: CodecFactory): void => {
+      if (closed) return;
+      codec = make?.(ctx, () => binaryType);
+      const protocols = codec?.protocols ?? o.protocols;
+      const s = (ws = protocols.length ? new WS(codec?.url ?? ctx.url, protocols) : new WS(ctx.url));
+      s.binaryType = binaryType;
+      let opened = false;
+      let failed = false;
+      const reply = o.heartbeat?.reply;
+      s.onopen = () => {
+        const error = codec?.opened(s);
+        if (!error) return (opened = true), sink.open();
+        s.close();
+        sink.close({ code: 1002, reason: error.message, wasClean: false, error });
+      };
+      s.onmessage = codec
+        ? (e) => codec!.inbound(e.data, e.origin)
+        : (e) => (reply !== undefined && e.data === reply ? sink.activity() : sink.message('message', e.data, undefined, e.origin));
+      // the browser's own `error` precedes `close`; it is reported with the close, as one typed error.
+      // (The listener must exist all the same: Node's `ws` throws an unhandled `error` event.)
+      s.onerror = () => (failed = true);
+      s.onclose = (e) => {
+        const error = failed || !opened ? new RealtimeError('network', opened ? 'WebSocket failed' : 'WebSocket connection failed') : undefined;
+        sink.close({ code: e.code, reason: e.reason, wasClean: e.wasClean, ...(error && { error }) });
+      };
+    };
+    if (o.reliable) {
+      import('./websocket-reliable.js').then(
+        (m) => start(m.reliableCodec),
+        (cause) => closed || sink.close({ code: 1006, reason: '', wasClean: false, error: new RealtimeError('unavailable', 'the reliable codec did not load', cause) }),
+      );
+    } else start();
     return {
       get readyState() {
-        return ws.readyState;
+        return ws?.readyState ?? (closed ? 3 : 0);
       },
       // happy-dom and mock-socket have no bufferedAmount
       get bufferedAmount() {
-        return ws.bufferedAmount ?? 0;
+        return ws?.bufferedAmount ?? 0;
       },
       get protocol() {
-        return ws.protocol ?? '';
+        return ws?.protocol ?? '';
       },
       get extensions() {
-        return ws.extensions ?? '';
+        return ws?.extensions ?? '';
       },
-      duplex: true,
       get binaryType() {
-        return ws.binaryType;
+        return binaryType;
       },
       set binaryType(value) {
-        ws.binaryType = value;
+        binaryType = value;
+        if (ws) ws.binaryType = value;
       },
-      send: (data) => ws.send(data as Parameters<WebSocket['send']>[0]),
-      close: (code, reason) => (code === undefined ? ws.close() : ws.close(code, reason)),
+      send: (data, seq) => ws!.send(codec ? codec.outbound(data, seq) : (data as Parameters<WebSocket['send']>[0])),
+      ping: () => ws!.send((codec?.ping ?? o.heartbeat?.message) as Parameters<WebSocket['send']>[0]),
+      close(code, reason) {
+        if (ws) return code === undefined ? ws.close() : ws.close(code, reason);
+        // closed while the codec loads: nothing to wait for
+        if (!closed) sink.close({ code: code ?? 1005, reason: reason ?? '', wasClean: true });
+        closed = true;
+      },
     };
   },
 };

@@ -1,6 +1,6 @@
 import type { Resolved } from '../policy/options.js';
 
-/** Options of `client.upload()` (SPEC §5). */
+/** Options of `client.upload()`. */
 export interface UploadOptions {
   /** File name sent in `start`. @default 'blob' or the `File` name */
   name?: string;
@@ -22,14 +22,19 @@ export interface UploadOptions {
 
 /** Progress of one upload, in bytes. */
 export interface UploadProgress {
+  /** Bytes written to the upload socket. */
   sent: number;
+  /** Bytes the server acknowledged as stored. */
   acked: number;
+  /** The size of the data. */
   total: number;
 }
 
 /** What a finished upload resolves to. */
 export interface UploadResult {
+  /** The upload id. */
   id: string;
+  /** Bytes stored, as the server reports (checked against the data's size). */
   size: number;
   /** Hex SHA-256 computed by the server. */
   sha256: string;
@@ -38,6 +43,8 @@ export interface UploadResult {
 /** What the uploader needs from the client. */
 export interface UploadHost {
   readonly options: Resolved;
+  /** Aborted when the client closes: in-flight uploads then reject with an `AbortError`. */
+  readonly signal: AbortSignal;
   /** Resolves the upload URL (explicit `url`, else `options.upload.url`, else the websocket URL) as `ws(s):`. */
   uploadUrl(explicit?: string | URL): Promise<string>;
 }

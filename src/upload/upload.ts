@@ -1,30 +1,29 @@
 import { UploadError, domError } from '../errors.js';
+import { checkNumber } from '../policy/options.js';
 import { nextDelay, shouldReconnect } from '../policy/policy.js';
 import type { UploadResult, Uploader } from './types.js';
 
-/** A server message of the upload protocol (SPEC §5); fields depend on `type`. */
-interface Reply {
-  type: string;
-  id: string;
-  offset: number;
-  size: number;
-  sha256: string;
-  message: string;
-}
+/** The upload socket's subprotocol. */
+const SUBPROTOCOL = 'pushline-upload.v1';
 
 /**
- * Chunked, resumable upload over its own WebSocket (SPEC §5). Each attempt
- * sends `start`, streams binary frames from the server's `ready.offset` while
- * keeping `bufferedAmount` under `highWaterMark`, then `end`; a dropped socket
- * is reopened under the client's one reconnect policy and resumes where the
- * server says it is. A Blob is read one slice at a time, a buffer sent as views.
+ * Chunked, resumable upload over its own WebSocket. Each attempt sends `start`,
+ * waits for `ready` (at most `connectTimeoutMs`), streams binary frames from the
+ * server's offset while keeping both `bufferedAmount` and the unacknowledged bytes
+ * under `highWaterMark`, then `end`, and waits for `done`. A dropped socket, or a
+ * server silent for longer than `idleTimeoutMs` (else `connectTimeoutMs`) while
+ * the client waits for it, is abandoned and reopened under the client's reconnect
+ * policy, resuming where the server says it is. A Blob is read a slice at a time
+ * (one slice ahead), a buffer sent as views.
  */
 export const upload: Uploader = (host, data, opts = {}) =>
   new Promise((resolve, reject) => {
     const o = host.options;
-    const { signal, onProgress } = opts;
-    const step = Math.floor(opts.chunkSize ?? o.upload.chunkSize);
-    const hwm = opts.highWaterMark ?? o.upload.highWaterMark;
+    const step = opts.chunkSize ?? o.upload.chunkSize;
+    const limit = opts.highWaterMark ?? o.upload.highWaterMark;
+    checkNumber('chunkSize', step, 1, Infinity);
+    checkNumber('highWaterMark', limit, 1, Infinity);
+    const signals = [opts.signal, host.signal];
     const blob = data instanceof Blob ? data : undefined;
     const bytes = ArrayBuffer.isView(data)
       ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
@@ -34,6 +33,7 @@ export const upload: Uploader = (host, data, opts = {}) =>
     const id = opts.id ?? crypto.randomUUID?.() ?? crypto.getRandomValues(new Uint32Array(4)).join('-');
     const name = opts.name ?? (blob && 'name' in blob ? String(blob.name) : 'blob');
     const mime = opts.type ?? (blob?.type || 'application/octet-stream');
+    const quietMs = o.idleTimeoutMs ?? o.connectTimeoutMs;
     // a Blob is read a slice at a time, so at most two chunks are ever in memory
     const read = (from: number, to: number): Promise<ArrayBuffer> | Uint8Array => {
       if (!blob) return bytes.subarray(from, to);
@@ -45,26 +45,53 @@ export const upload: Uploader = (host, data, opts = {}) =>
     let sent = 0;
     let acked = 0;
     let attempt = 0;
-    let done = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let ready = false;
+    let ended = false;
+    let finished = false;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
     let wake = (): void => {};
 
-    const progress = (): void => onProgress?.({ sent, acked, total });
-    const say = (s: WebSocket, type: string, extra?: object): void => s.send(JSON.stringify({ type, id, ...extra }));
+    const progress = (): void => opts.onProgress?.({ sent, acked, total });
+    const tell = (s: WebSocket, type: string, extra?: object): void => s.send(JSON.stringify({ type, id, ...extra }));
     const finish = (error?: Error, result?: UploadResult): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', abort);
+      if (finished) return;
+      finished = true;
+      clearTimeout(deadline);
+      clearTimeout(retry);
+      for (const signal of signals) signal?.removeEventListener('abort', abort);
       ws?.close();
       ws = undefined;
       wake();
       if (error) reject(error);
       else resolve(result!);
     };
+    const fail = (message: string): void => finish(new UploadError(message, acked));
     const abort = (): void => {
-      if (ws?.readyState === 1) say(ws, 'abort');
-      finish(domError('AbortError', 'Upload aborted.'));
+      if (ws?.readyState === 1) tell(ws, 'abort');
+      finish(domError('AbortError', 'The upload was aborted.'));
+    };
+
+    /** Abandons socket `s` (dropped, or silent while the client waits) and resumes under the policy. */
+    const lost = (s: WebSocket, info: { code: number; reason: string; wasClean: boolean }): void => {
+      if (s !== ws) return;
+      clearTimeout(deadline);
+      ws = undefined;
+      wake();
+      s.close();
+      const policy = o.reconnect;
+      if ((o.shouldReconnect ?? shouldReconnect)(info) && attempt < policy.maxAttempts) {
+        retry = setTimeout(() => void connect(), nextDelay(policy, ++attempt));
+      } else fail(`the upload socket closed (${info.code})`);
+    };
+    /** The server must speak within `ms`, while the client waits for it (ready, ack, done). */
+    const expect = (s: WebSocket, ms: number): void => {
+      clearTimeout(deadline);
+      deadline = setTimeout(() => {
+        // nothing outstanding: the client itself is busy (reading a Blob), not the server
+        if (s === ws && ready && !ended && sent === acked) return expect(s, ms);
+        lost(s, { code: 1006, reason: 'server silent', wasClean: false });
+      }, ms);
     };
 
     const pump = async (s: WebSocket): Promise<void> => {
@@ -77,8 +104,8 @@ export const upload: Uploader = (host, data, opts = {}) =>
         // with the socket and must be sent again. bufferedAmount: the browser's own
         // buffer. Nothing acknowledged or buffered always lets one chunk go, so
         // chunkSize > highWaterMark still moves.
-        const unacked = (): boolean => sent > acked && sent - acked + to - sent > hwm;
-        const buffered = (): boolean => !!s.bufferedAmount && s.bufferedAmount + to - sent > hwm;
+        const unacked = (): boolean => sent > acked && sent - acked + to - sent > limit;
+        const buffered = (): boolean => !!s.bufferedAmount && s.bufferedAmount + to - sent > limit;
         while (s === ws && (unacked() || buffered())) {
           await new Promise<void>((r) => {
             wake = r;
@@ -93,84 +120,75 @@ export const upload: Uploader = (host, data, opts = {}) =>
         progress();
         next = read(to, Math.min(to + step, total));
       }
-      say(s, 'end');
+      ended = true;
+      tell(s, 'end');
+      expect(s, quietMs);
     };
 
     const connect = async (): Promise<void> => {
       let s: WebSocket;
       try {
         const url = await host.uploadUrl(opts.url);
-        if (done) return;
-        if (!o.WebSocket) throw new TypeError('No WebSocket');
-        s = ws = new o.WebSocket(url, 'pushline-upload.v1');
+        if (finished) return;
+        if (!o.WebSocket) throw new TypeError('no WebSocket constructor: pass options.WebSocket');
+        s = ws = new o.WebSocket(url, SUBPROTOCOL);
       } catch (e) {
         return finish(e as Error);
       }
       s.binaryType = 'arraybuffer';
+      ready = ended = false;
       // Node's `ws` throws on an `error` event without a listener; `close` follows it
       s.onerror = () => {};
-      const t = setTimeout(() => s.readyState || s.close(), o.connectTimeoutMs);
-      s.onopen = () => {
-        clearTimeout(t);
-        say(s, 'start', { name, size: total, mime });
-      };
+      // `ready` must come within connectTimeoutMs of the attempt
+      expect(s, o.connectTimeoutMs);
+      s.onopen = () => tell(s, 'start', { name, size: total, mime });
+      s.onclose = (e) => lost(s, e);
       s.onmessage = (e: MessageEvent) => {
-        let m: Reply;
-        try {
-          m = JSON.parse(e.data as string);
-        } catch {
-          return;
-        }
-        if (s !== ws || m?.id !== id) return;
-        // progress (the server holds more than before) starts a later drop's backoff afresh
-        if (m.offset > acked) attempt = 0;
-        if (m.type === 'ready') {
-          // resume exactly where the server is: it holds everything before `offset`
-          if (!(Number.isInteger(m.offset) && m.offset >= 0 && m.offset <= total)) return finish(new UploadError('Bad offset', acked));
-          sent = acked = m.offset;
-          progress();
-          // a Blob that cannot be read (a File changed on disk) fails the upload
-          pump(s).catch(finish);
-        } else if (m.type === 'ack') {
-          if (m.offset > acked) {
-            acked = m.offset;
-            progress();
-          }
-          wake();
-        } else if (m.type === 'done') finish(undefined, { id, size: m.size, sha256: m.sha256 });
-        else if (m.type === 'error') finish(new UploadError(m.message, acked));
-      };
-      const lost = (e: { code: number; reason: string; wasClean: boolean }): void => {
-        clearTimeout(t);
-        clearTimeout(stall);
         if (s !== ws) return;
-        ws = undefined;
-        wake();
-        const policy = o.reconnect;
-        if ((o.shouldReconnect ?? shouldReconnect)(e) && attempt < policy.maxAttempts) {
-          timer = setTimeout(connect, nextDelay(policy, ++attempt));
-        } else finish(new UploadError(`Closed ${e.code}`, acked));
+        let m: Record<string, unknown>;
+        try {
+          m = JSON.parse(e.data as string) as Record<string, unknown>;
+        } catch {
+          return fail('malformed server message');
+        }
+        if (typeof m !== 'object' || m === null || m['id'] !== id) return fail('malformed server message');
+        const offset = m['offset'];
+        if (m['type'] === 'ready' || m['type'] === 'ack') {
+          if (!(Number.isSafeInteger(offset) && (offset as number) >= 0 && (offset as number) <= total)) {
+            return fail(`server offset ${String(offset)} is not within the size ${total}`);
+          }
+          // progress (the server holds more than before) starts a later drop's backoff afresh
+          if ((offset as number) > acked) attempt = 0;
+        }
+        switch (m['type']) {
+          case 'ready':
+            // resume exactly where the server is: it holds everything before `offset`
+            sent = acked = offset as number;
+            ready = true;
+            progress();
+            expect(s, quietMs);
+            // a Blob that cannot be read (a File changed on disk) fails the upload
+            pump(s).catch(finish);
+            return;
+          case 'ack':
+            if ((offset as number) > acked) {
+              acked = offset as number;
+              progress();
+            }
+            expect(s, quietMs);
+            return wake();
+          case 'done':
+            if (m['size'] !== total || typeof m['sha256'] !== 'string') return fail(`the server stored ${String(m['size'])} bytes of ${total}`);
+            return finish(undefined, { id, size: total, sha256: m['sha256'] });
+          case 'error':
+            return fail(String(m['message'] ?? 'the server refused the upload'));
+          default:
+            return fail(`unknown server message '${String(m['type'])}'`);
+        }
       };
-      s.onclose = lost;
-      // half-open detection: with data unacknowledged, a server silent this long is gone;
-      // the socket is abandoned (its close handshake could hang) and the upload resumes
-      const quietMs = o.idleTimeoutMs ?? o.connectTimeoutMs;
-      let stall: ReturnType<typeof setTimeout> | undefined;
-      const alive = (): void => {
-        clearTimeout(stall);
-        stall = setTimeout(() => {
-          if (s !== ws) return;
-          if (sent <= acked) return alive();
-          lost({ code: 1006, reason: 'stalled', wasClean: false });
-          s.close();
-        }, quietMs);
-      };
-      s.addEventListener('message', alive);
-      s.addEventListener('open', alive);
     };
 
-    if (!(step > 0)) return reject(new RangeError('Bad chunkSize'));
-    if (signal?.aborted) return abort();
-    signal?.addEventListener('abort', abort);
+    if (signals.some((signal) => signal?.aborted)) return abort();
+    for (const signal of signals) signal?.addEventListener('abort', abort);
     void connect();
   });

@@ -1,4 +1,4 @@
-import { RealtimeClientBase, type Registry } from '../../src/client/client.js';
+import { ClientCore, type Registry } from '../../src/client/client.js';
 import type { Options } from '../../src/policy/options.js';
 import type { Transport, TransportContext, TransportFactory } from '../../src/transport.js';
 import type { CloseInfo, SendData, TransportName, UrlInput } from '../../src/types.js';
@@ -11,13 +11,17 @@ export class FakeTransport implements Transport {
   extensions = '';
   binaryType: BinaryType = 'blob';
   sent: SendData[] = [];
+  seqs: Array<number | undefined> = [];
+  pings = 0;
   closedWith: [number | undefined, string | undefined] | undefined;
   listened: string[] = [];
   /** For HTTP-like fakes: resolve/reject each send by hand. */
-  pending: Array<{ data: SendData; resolve(): void; reject(e: unknown): void }> = [];
+  pending: Array<{ data: SendData; seq: number | undefined; signal: AbortSignal | undefined; resolve(): void; reject(e: unknown): void }> = [];
+  ping?: () => void;
 
   constructor(readonly ctx: TransportContext, readonly duplex: boolean, readonly name: TransportName) {
     this.listened = [...ctx.listened];
+    if (duplex) this.ping = () => void this.pings++;
   }
 
   open(): void {
@@ -31,12 +35,16 @@ export class FakeTransport implements Transport {
     this.readyState = 3;
     this.ctx.sink.close({ code: 1006, reason: '', wasClean: false, ...info });
   }
-  send(data: SendData): void | Promise<void> {
+  send(data: SendData, seq: number | undefined, signal: AbortSignal | undefined): void | Promise<void> {
+    this.seqs.push(seq);
     if (this.duplex) {
       this.sent.push(data);
       return;
     }
-    return new Promise((resolve, reject) => this.pending.push({ data, resolve, reject }));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ data, seq, signal, resolve, reject });
+      signal?.addEventListener('abort', () => reject(signal.reason));
+    });
   }
   close(code?: number, reason?: string): void {
     if (this.closedWith) return;
@@ -73,7 +81,7 @@ export function fakeFactory(name: TransportName, duplex = true): TransportFactor
 }
 
 /** A client over fake transports. */
-export class TestClient<In = unknown, Out = SendData> extends RealtimeClientBase<In, Out> {
+export class TestClient<In = unknown, Out = SendData> extends ClientCore<In, Out, TransportName> {
   constructor(url: UrlInput, options: Options<In, Out>, registry: Registry) {
     super(url, options, registry);
   }

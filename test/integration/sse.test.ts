@@ -118,10 +118,10 @@ describe.each(['native SSE', 'fetch SSE'] as const)('%s against a real HTTP serv
 });
 
 describe('native SSE specifics', () => {
-  it('never lets EventSource reconnect by itself: the client reconnects, resuming with lastEventId', async () => {
-    const urls: string[] = [];
-    const h = await hubServer({ retryMs: 0 }, (req) => {
-      urls.push(req.url ?? '');
+  it("lets EventSource make the first reconnection (Last-Event-ID header), then takes over with the query cursor", async () => {
+    const requests: Array<[string, string | undefined]> = [];
+    const h = await hubServer({ retryMs: 10 }, (req) => {
+      requests.push([req.url ?? '', req.headers['last-event-id'] as string | undefined]);
       return false;
     });
     server = h.server;
@@ -130,11 +130,20 @@ describe('native SSE specifics', () => {
     const m = once(c, 'message');
     h.hub.publish('message', 'x');
     await m;
+    // a drop with the server up: the EventSource reconnects by itself, sending the header
     const reconnecting = once<ReconnectingEvent>(c, 'reconnecting');
     h.server.kill();
     expect((await reconnecting).attempt).toBe(1);
+    expect([c.state, c.readyState]).toEqual(['reconnecting', 0]);
     await once(c, 'open');
-    expect(urls).toEqual(['/events', '/events?lastEventId=1']);
+    expect(requests).toEqual([['/events', undefined], ['/events', '1']]);
+    // the server goes away: the EventSource's own attempt (2) fails, the client's policy continues (3)
+    const third = once<ReconnectingEvent>(c, 'reconnecting', (e) => e.attempt === 3);
+    await h.server.stop();
+    await third;
+    await h.server.start();
+    await once(c, 'open');
+    expect(requests.at(-1)).toEqual(['/events?lastEventId=1', undefined]);
   });
 });
 

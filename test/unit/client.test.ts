@@ -37,7 +37,7 @@ describe('state and readyState', () => {
     await vi.advanceTimersByTimeAsync(100);
     ws.last().open();
     expect(states).toEqual([
-      'statechange:open/1', 'statechange:reconnecting/0', 'statechange:connecting/0', 'statechange:open/1',
+      'statechange:connecting/0', 'statechange:open/1', 'statechange:reconnecting/0', 'statechange:connecting/0', 'statechange:open/1',
     ]);
     expect(c.CLOSING).toBe(2);
     expect(TestClient.CLOSED).toBe(3);
@@ -282,7 +282,7 @@ describe('reconnect policy in the client', () => {
     });
     const errors = record(c, ['error'], (e) => (e as Event & { error: Error }).error.message);
     await vi.advanceTimersByTimeAsync(0);
-    expect(errors).toEqual(['error:the url function failed']);
+    expect(errors).toEqual(['error:no URL for this attempt']);
     fail = false;
     await vi.advanceTimersByTimeAsync(100);
     ws.last().open();
@@ -340,21 +340,24 @@ describe('fallback and timeouts', () => {
       else ws.last().ctx.sink.activity();
     }
     expect(c.state).toBe('open');
-    await vi.advanceTimersByTimeAsync(1000);
+    // silence is detected between 1 and 1.25 x idleTimeoutMs after the last data
+    await vi.advanceTimersByTimeAsync(900);
+    expect(c.state).toBe('open');
+    await vi.advanceTimersByTimeAsync(350);
     expect(errors).toEqual(['error:HeartbeatTimeoutError']);
     expect(c.state).toBe('reconnecting');
   });
 
-  it('heartbeat pings duplex transports every intervalMs', async () => {
-    const c = make({ heartbeat: { intervalMs: 100, message: 'hb' } });
+  it('heartbeat pings transports that can ping every intervalMs; silence past intervalMs + timeoutMs fails', async () => {
+    const c = make({ heartbeat: { intervalMs: 100 } });
     await vi.advanceTimersByTimeAsync(0);
     ws.last().open();
     for (let i = 0; i < 3; i++) {
       await vi.advanceTimersByTimeAsync(100);
       ws.last().receive('pong');
     }
-    expect(ws.last().sent).toEqual(['hb', 'hb', 'hb']);
-    await vi.advanceTimersByTimeAsync(200);
+    expect(ws.last().pings).toBe(3);
+    await vi.advanceTimersByTimeAsync(250);
     expect(c.state).toBe('reconnecting');
   });
 });
@@ -371,7 +374,7 @@ describe('events and messages', () => {
     ws.last().receive('{oops');
     ws.last().receive('{"n":2}');
     expect(got).toEqual([1, 2]);
-    expect(errors).toEqual(['error:RealtimeError']);
+    expect(errors).toEqual(['error:ProtocolError']);
   });
 
   it('on() returns unsubscribe; on* handler properties work like WebSocket', async () => {

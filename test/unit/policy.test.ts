@@ -11,10 +11,26 @@ describe('nextDelay', () => {
     expect(nextDelay({ ...none, factor: 3, initialDelayMs: 10 }, 3)).toBe(90);
   });
 
-  it('full jitter draws from [0, cap]: the extremes of random() map to 0 and the cap', () => {
-    expect(nextDelay(policy, 3, 0, () => 0)).toBe(0);
-    expect(nextDelay(policy, 3, 0, () => 0.999999)).toBeCloseTo(4000, 0);
-    expect(nextDelay(policy, 3, 0, () => 0.5)).toBe(2000);
+  it('full jitter: attempt 1 and attempts from 4 on draw from [0, cap]', () => {
+    for (const attempt of [1, 4, 5]) {
+      const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
+      expect(nextDelay(policy, attempt, 0, () => 0)).toBe(0);
+      expect(nextDelay(policy, attempt, 0, () => 0.999999)).toBeCloseTo(cap, -1);
+      expect(nextDelay(policy, attempt, 0, () => 0.5)).toBe(cap / 2);
+    }
+  });
+
+  it('attempts 2 and 3 draw from [previous cap, cap]: the crowd of one wave never piles into the next', () => {
+    expect(nextDelay(policy, 2, 0, () => 0)).toBe(policy.initialDelayMs);
+    expect(nextDelay(policy, 2, 0, () => 0.999999)).toBeCloseTo(policy.initialDelayMs * 2, -1);
+    expect(nextDelay(policy, 3, 0, () => 0)).toBe(policy.initialDelayMs * 2);
+    expect(nextDelay(policy, 3, 0, () => 0.5)).toBe(policy.initialDelayMs * 3);
+  });
+
+  it('a server hint is a floor, capped at maxHintMs', () => {
+    expect(nextDelay(policy, 1, 5000, () => 0)).toBe(5000);
+    expect(nextDelay({ ...policy, maxHintMs: 2000 }, 1, 99999999999, () => 0)).toBe(2000);
+    expect(nextDelay(DEFAULT_RECONNECT, 1, 4294967297, () => 0)).toBe(3600000);
   });
 
   it('full jitter spreads evenly over [0, cap] with the real Math.random', () => {

@@ -6,7 +6,7 @@ import type { PageMessage, PollReport } from '../../src/transports/worker-poll/l
 import code from '../../src/transports/worker-poll/worker.ts?worker-inline';
 import type { Transport, TransportSink } from '../../src/transport.js';
 import { workerPoll } from '../../src/transports/worker-poll/index.js';
-import type { CloseInfo } from '../../src/types.js';
+import type { CloseInfo, SendData } from '../../src/types.js';
 import { RealtimeClient } from '../../src/entries/worker-poll.js';
 
 const URL_ = 'http://127.0.0.1:9/status';
@@ -131,6 +131,10 @@ function recorder() {
     retry: (ms) => calls.push(['retry', ms]),
     error: (e) => calls.push(['error', e]),
     close: (info) => calls.push(['close', info]),
+    proven: () => calls.push(['proven']),
+    ack: (seq) => calls.push(['ack', seq]),
+    reset: (id) => calls.push(['reset', id]),
+    lost: (info, ms) => calls.push(['lost', info, ms]),
   };
   const of = (kind: string) => calls.filter((c) => c[0] === kind);
   return { calls, sink, of };
@@ -283,14 +287,14 @@ describe('page <-> worker protocol', () => {
   it('HTTP sends POST to sendUrl (or the poll URL) with the resume cursor', async () => {
     const http = fakeHttp();
     const a = create({ Worker: W, fetch: http.fetch }, '7');
-    await a.t.send('hi');
+    await a.t.send('hi', undefined, undefined);
     const b = create({ Worker: W, fetch: http.fetch, sendUrl: 'http://127.0.0.1:9/in' });
-    await b.t.send(new Uint8Array([1]));
+    await b.t.send(new Uint8Array([1]), undefined, undefined);
     expect(http.requests.map((r) => [r.url, r.init.method, r.headers.get('content-type')])).toEqual([
       [`${URL_}?lastEventId=7`, 'POST', 'text/plain;charset=UTF-8'],
       ['http://127.0.0.1:9/in', 'POST', 'application/octet-stream'],
     ]);
-    expect(a.t.duplex).toBe(false);
+    expect(a.t.ping).toBeUndefined();
   });
 });
 
@@ -363,7 +367,7 @@ describe.each([
   ['in the inlined worker', () => VmWorker as unknown as typeof Worker],
   ['on the main thread', () => undefined],
 ])('the poll rule, %s', (_name, worker) => {
-  function client(http: ReturnType<typeof fakeHttp>, options: Options = {}): RealtimeClient {
+  function client(http: ReturnType<typeof fakeHttp>, options: Options<unknown, SendData, 'worker-poll'> = {}): RealtimeClient {
     VmWorker.fetch = http.fetch;
     const W = worker();
     return new RealtimeClient(URL_, { fetch: http.fetch, reconnect: fast, pollIntervalMs: 1000, ...(W ? { Worker: W } : {}), ...options });

@@ -1,14 +1,12 @@
-import { credentials, post, requestHeaders } from './request.js';
-import type { Resolved } from '../../policy/options.js';
-import { ProtocolError } from '../../errors.js';
-import { SseParser } from '../../protocol/sse-parser.js';
-import { withResumeCursor, type Transport, type TransportContext } from '../../transport.js';
+import type { SseParser } from '../../protocol/sse-parser.js';
+import type { Transport, TransportContext } from '../../transport.js';
 import type { CloseInfo } from '../../types.js';
 import { resolveUrl } from '../../policy/url.js';
+import { post } from './request.js';
 
 /**
  * What the HTTP transports (SSE in both modes, long-poll, worker-poll) share: the Transport
- * shape without a duplex channel, sends as ordered POSTs, and one guarded end.
+ * shape without a channel of their own, sends as POSTs, and one guarded end.
  */
 export interface HttpLink {
   /** The Transport handed to the client. */
@@ -22,7 +20,7 @@ export interface HttpLink {
 /**
  * Builds the shared part of an HTTP transport. `state` is the transport's own
  * readyState while live; `stop` releases its resources; `cursor` is the newest
- * event id, sent along with POSTs as `Last-Event-ID`.
+ * event id, sent along with POSTs.
  */
 export function httpLink(
   { url, options, sink }: TransportContext,
@@ -49,9 +47,8 @@ export function httpLink(
     bufferedAmount: 0,
     protocol: '',
     extensions: '',
-    duplex: false,
     binaryType: 'blob',
-    send: (data) => post(options, sendUrl, data, cursor()),
+    send: (data, seq, signal) => post(options, sendUrl, data, cursor(), seq, signal),
     // like WebSocket: no code given reads as 1005 "no status received"
     close: (code, reason) => end({ code: code ?? 1005, reason: reason ?? '', wasClean: true }),
     ...(listen && { listen }),
@@ -65,25 +62,12 @@ export function httpLink(
   };
 }
 
-/**
- * GET an event stream with the resume cursor (SPEC §4: query parameter and
- * `Last-Event-ID`), the `headers` option and `credentials`; `query` adds parameters.
- */
-export async function getStream(o: Resolved, url: string, lastEventId: string, signal: AbortSignal, query?: Record<string, string>): Promise<Response> {
-  return o.fetch(withResumeCursor(url, lastEventId, query), {
-    headers: await requestHeaders(o, lastEventId, { Accept: 'text/event-stream' }),
-    credentials: credentials(o),
-    cache: 'no-store',
-    signal,
-  });
-}
+/** The reliable-mode reset signal over SSE and long-poll. */
+export const RESET_EVENT = 'pushline.reset';
 
-/** A close for a 2xx answer that is not an event stream (a proxy's HTML page, a JSON error...). */
-export function badContentType(res: Response): CloseInfo | undefined {
-  const type = res.headers.get('content-type') ?? '';
-  if (/^\s*text\/event-stream\s*(;|$)/i.test(type) && res.body) return undefined;
-  const error = new ProtocolError(`expected text/event-stream, got '${type}'`);
-  return { code: 1006, reason: error.message, wasClean: false, error };
+/** Reads one event from the shared parser into the sink: the reset signal in reliable mode, else a message. */
+export function sseEvent({ options, sink }: TransportContext, origin: () => string): (e: { type: string; data: string; lastEventId: string }) => void {
+  return (e) => (options.reliable && e.type === RESET_EVENT ? sink.reset(e.lastEventId) : sink.message(e.type, e.data, e.lastEventId, origin()));
 }
 
 /** Feeds a response body through `parser` until it ends; `chunk` runs after each piece (liveness, cursor). */

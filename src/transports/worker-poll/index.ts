@@ -1,9 +1,9 @@
 import { WorkerUnavailableError } from '../../errors.js';
-import { credentials, httpClose, networkClose, requestHeaders } from '../http/request.js';
+import { credentials, httpClose, networkClose, requestHeaders, withCursor } from '../http/request.js';
 import type { Resolved } from '../../policy/options.js';
 import { pollLoop, type PageMessage, type PollConfig, type PollReport } from './loop.js';
 import code from './worker.ts?worker-inline';
-import { withResumeCursor, type TransportContext, type TransportFactory } from '../../transport.js';
+import type { TransportContext, TransportFactory } from '../../transport.js';
 import { httpLink, type HttpLink } from '../http/link.js';
 
 /**
@@ -34,7 +34,7 @@ class WorkerPoll {
     this.#ctx = ctx;
     // first: it may throw (a bad sendUrl) before any worker exists
     this.link = httpLink(ctx, () => this.#state, () => this.#dispose(), () => ctx.lastEventId);
-    this.#cfg = { url: withResumeCursor(ctx.url, ctx.lastEventId), intervalMs: o.pollIntervalMs, credentials: credentials(o) };
+    this.#cfg = { url: withCursor(ctx.url, o, ctx.lastEventId), intervalMs: o.pollIntervalMs, credentials: credentials(o) };
     if (noWorker.has(o)) {
       this.#local();
       return;
@@ -65,7 +65,7 @@ class WorkerPoll {
   }
 
   #headers(): Promise<Record<string, string>> {
-    return requestHeaders(this.#ctx.options, this.#ctx.lastEventId);
+    return requestHeaders(this.#ctx.options, this.#cfg.url, this.#ctx.lastEventId);
   }
 
   #post(m: PageMessage): void {
