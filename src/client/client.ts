@@ -6,7 +6,7 @@ import { isLocal, resolveUrl } from '../policy/url.js';
 import type { Transport, TransportFactory, TransportSink } from '../transport.js';
 import type { ClientState, CloseInfo, ReadyState, SendData, TransportName, UrlInput } from '../types.js';
 import type { UploadOptions, UploadResult, Uploader } from '../upload/types.js';
-import { CONTROL, Emitter, type CloseDetail, type RealtimeEventMap } from './events.js';
+import { CONTROL, Emitter, report, type CloseDetail, type RealtimeEventMap } from './events.js';
 import { isHidden, isOffline, watchLifecycle } from './lifecycle.js';
 import { watchLiveness, type Watch } from './liveness.js';
 import { messageStream } from './messages.js';
@@ -306,7 +306,12 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     const gen = this.#gen;
     const state = this.#state;
     for (const [type, detail] of events) {
-      super.dispatchEvent(Object.assign(new Event(type), detail));
+      // browsers and Node report a listener's exception and go on; some DOM shims (happy-dom) throw it here
+      try {
+        super.dispatchEvent(Object.assign(new Event(type), detail));
+      } catch (error) {
+        report(error);
+      }
       if (gen !== this.#gen || state !== this.#state) return false;
     }
     return true;
@@ -446,7 +451,7 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     this.#settle();
     // whatever a transport put in the close, listeners get a typed error
     const events: Announcement[] = info.error ? [['error', { error: typed(info.error) }]] : [];
-    if (state === 'closing' || this.#ended) return this.#finish({ ...info, byUser: true }, events);
+    if (state === 'closing') return this.#finish({ ...info, byUser: true }, events);
     const next = this.#entries.findIndex((e, i) => i > this.#index && !e.dead);
     if (!this.#everOpened && state === 'connecting' && next > 0) {
       this.#index = next;

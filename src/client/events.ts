@@ -56,7 +56,7 @@ const flag = (options: boolean | EventListenerOptions | undefined): boolean =>
   typeof options === 'boolean' ? options : !!options?.capture;
 
 /** A listener that threw is reported like a DOM event listener's exception, and the others still run. */
-const report = (error: unknown): void =>
+export const report = (error: unknown): void =>
   globalThis.reportError ? globalThis.reportError(error) : void setTimeout(() => { throw error; });
 
 /**

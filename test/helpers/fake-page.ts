@@ -13,17 +13,18 @@ export interface FakePage {
   restore(): void;
 }
 
-export function fakePage({ onLine = true } = {}): FakePage {
+export function fakePage({ onLine = true, hidden = false, href = '' } = {}): FakePage {
   const g = globalThis as unknown as Record<string, unknown>;
-  const saved = ['navigator', 'document', 'addEventListener', 'removeEventListener', 'dispatchEvent'].map(
+  const saved = ['navigator', 'document', 'location', 'addEventListener', 'removeEventListener', 'dispatchEvent'].map(
     (key) => [key, Object.getOwnPropertyDescriptor(g, key)] as const,
   );
   const win = new EventTarget();
-  const doc = Object.assign(new EventTarget(), { visibilityState: 'visible' as DocumentVisibilityState });
+  const doc = Object.assign(new EventTarget(), { visibilityState: (hidden ? 'hidden' : 'visible') as DocumentVisibilityState });
   const nav = { onLine };
   const define = (key: string, value: unknown): void => void Object.defineProperty(g, key, { value, configurable: true, writable: true });
   define('navigator', nav);
   define('document', doc);
+  if (href) define('location', new URL(href));
   define('addEventListener', win.addEventListener.bind(win));
   define('removeEventListener', win.removeEventListener.bind(win));
   define('dispatchEvent', win.dispatchEvent.bind(win));

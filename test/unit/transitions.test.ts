@@ -1,0 +1,141 @@
+/** Edge cases of the attempt cycle, through the public API over scripted browser constructors. */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RealtimeClient, type Options, type UrlInput } from '../../src/entries/index.js';
+import { FakeEventSource, FakeWebSocket, fakeFetch, streamResponse } from '../helpers/fake-web.js';
+import { fakePage, type FakePage } from '../helpers/fake-page.js';
+
+const WS = FakeWebSocket as unknown as typeof WebSocket;
+const ES = FakeEventSource as unknown as typeof EventSource;
+const fast = { initialDelayMs: 100, maxDelayMs: 1000, jitter: 'none', minUptimeMs: 5000 } as const;
+let clients: RealtimeClient[] = [];
+let page: FakePage | undefined;
+const tick = (ms = 0): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
+const make = (options: Options = {}, url: UrlInput = 'ws://127.0.0.1:9/'): RealtimeClient => {
+  const c = new RealtimeClient(url, { WebSocket: WS, EventSource: ES, transports: ['websocket'], reconnect: fast, ...options });
+  clients.push(c);
+  return c;
+};
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  FakeWebSocket.reset();
+  FakeEventSource.reset();
+});
+afterEach(() => {
+  for (const c of clients) c.close();
+  clients = [];
+  page?.restore();
+  page = undefined;
+  vi.useRealTimers();
+});
+
+describe('transitions', () => {
+  it('close() from the statechange to open: the open event never follows', async () => {
+    const c = make();
+    const opens: string[] = [];
+    c.on('open', () => opens.push('open'));
+    c.on('statechange', (e) => e.state === 'open' && c.close());
+    await tick();
+    FakeWebSocket.last().accept();
+    await tick();
+    expect(opens).toEqual([]);
+    expect(c.state).toBe('closed');
+  });
+
+  it('a second close() while closing neither sends another close nor restarts the deadline', async () => {
+    const c = make({ connectTimeoutMs: 1000 });
+    const closes: Array<[number, boolean]> = [];
+    c.on('close', (e) => closes.push([e.code, e.willReconnect]));
+    await tick();
+    const s = FakeWebSocket.last();
+    s.accept();
+    s.close = function (this: FakeWebSocket, code?: number, reason?: string) {
+      // a half-open peer: the closing handshake never completes
+      this.closedWith ??= [code, reason];
+      (this as { calls?: number }).calls = ((this as { calls?: number }).calls ?? 0) + 1;
+    };
+    c.close(4000, 'first');
+    await tick(600);
+    c.close(4001, 'second');
+    expect([s.closedWith, (s as { calls?: number }).calls]).toEqual([[4000, 'first'], 1]);
+    await tick(400);
+    expect(closes).toEqual([[1006, false]]);
+  });
+
+  it('after a connection opened, a failed reconnect retries the same transport: no fallback', async () => {
+    const c = make({ transports: ['websocket', 'sse'], fetch: fakeFetch() });
+    const fallbacks: string[] = [];
+    c.on('fallback', (e) => fallbacks.push(e.to));
+    await tick();
+    FakeWebSocket.last().accept();
+    FakeWebSocket.last().drop();
+    await tick(100);
+    FakeWebSocket.last().refuse();
+    await tick(200);
+    expect(fallbacks).toEqual([]);
+    expect(FakeWebSocket.all).toHaveLength(3);
+    expect(FakeEventSource.all).toHaveLength(0);
+  });
+
+  it('a url function returning undefined fails the attempt (type url) instead of connecting to /undefined', async () => {
+    page = fakePage({ href: 'http://127.0.0.1:9/app/' });
+    const c = make({}, (() => undefined) as unknown as UrlInput);
+    const errors: string[] = [];
+    c.on('error', (e) => errors.push(e.error.type));
+    await tick();
+    expect(errors).toEqual(['url']);
+    expect(FakeWebSocket.all).toHaveLength(0);
+    expect(c.state).toBe('reconnecting');
+  });
+
+  it('close() rejects uploads at once, without waiting for the closing handshake', async () => {
+    vi.useRealTimers();
+    FakeWebSocket.auto = 'open';
+    // the closing deadline is far beyond the test's own timeout: only an immediate abort passes
+    const c = make({ connectTimeoutMs: 60000 });
+    await vi.waitFor(() => expect(c.state).toBe('open'));
+    FakeWebSocket.last().close = () => {}; // the main socket's closing handshake never ends
+    const done = c.upload(new Uint8Array(4), { id: 'u2' });
+    await vi.waitFor(() => expect(FakeWebSocket.all).toHaveLength(2));
+    c.close();
+    expect(c.state).toBe('closing');
+    await expect(done).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it.each(['native', 'fetch'] as const)('%s SSE: server events named open, error, close, reset arrive as messages, data and id intact', async (mode) => {
+    const stream = streamResponse();
+    const c = make({ transports: ['sse'], eventSource: mode, fetch: fakeFetch(() => stream.res) }, 'http://127.0.0.1:9/');
+    const messages: Array<[string, unknown, string]> = [];
+    const control: string[] = [];
+    c.on('message', (e) => messages.push([e.type, e.data, e.lastEventId]));
+    for (const type of ['open', 'error', 'close', 'reset', 'reconnecting']) c.addEventListener(type, () => control.push(type));
+    const iterator = c.messages();
+    await tick();
+    if (mode === 'native') {
+      const es = FakeEventSource.last();
+      es.open();
+      for (const [i, type] of ['open', 'error', 'close', 'reset'].entries()) es.event(type, `${type} data`, String(i + 1));
+    } else {
+      stream.write(['open', 'error', 'close', 'reset'].map((t, i) => `event: ${t}\nid: ${i + 1}\ndata: ${t} data\n\n`).join(''));
+      await tick();
+    }
+    expect(messages).toEqual([
+      ['message', 'open data', '1'], ['message', 'error data', '2'], ['message', 'close data', '3'], ['message', 'reset data', '4'],
+    ]);
+    expect(control).toEqual(['open']); // the connection's own open only
+    expect(c.state).toBe('open');
+    expect(await iterator.next()).toEqual({ value: 'open data', done: false });
+  });
+
+  it("a page hidden from the start under 'pause': a retry that comes due waits until visible", async () => {
+    page = fakePage({ hidden: true });
+    const c = make({ lifecycle: { hidden: 'pause' } });
+    await tick();
+    FakeWebSocket.last().refuse();
+    await tick(5000);
+    expect(FakeWebSocket.all).toHaveLength(1);
+    expect(c.state).toBe('reconnecting');
+    page.show();
+    expect(FakeWebSocket.all).toHaveLength(2);
+  });
+});
