@@ -41,14 +41,13 @@ export class ChatView {
       this.pending.delete(message.cid);
       mine.remove();
     }
-    // usually the newest; a backfill may bring older ones: insert in seq order
-    let before = null;
-    for (const [seq, entry] of [...this.bySeq].reverse()) {
-      if (seq < message.seq) break;
-      before = entry.row;
-    }
-    this.list.insertBefore(row, before ?? this.#firstPending());
+    // usually the newest; a backfill may bring older ones: insert in seq order, and
+    // keep the map in seq order too (the oldest is evicted first, `messages` is in order)
+    let next;
+    for (const seq of this.bySeq.keys()) if (seq > message.seq && (next === undefined || seq < next)) next = seq;
+    this.list.insertBefore(row, next === undefined ? this.#firstPending() : this.bySeq.get(next).row);
     this.bySeq.set(message.seq, { message, row });
+    if (next !== undefined) this.bySeq = new Map([...this.bySeq].sort(([a], [b]) => a - b));
     this.lastSeq = Math.max(this.lastSeq, message.seq);
     // a tab left open for days keeps the latest messages only
     if (this.bySeq.size > MAX_SHOWN) {
