@@ -13,7 +13,7 @@ const $ = (id) => globalThis.document.getElementById(id);
 const READY = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 const MAX_LOG = 400;
 const config = readConfig();
-const timeline = new Timeline($('timeline'), { windowMs: config.windowMs });
+const timeline = new Timeline($('timeline'), { windowMs: config.windowMs, tip: $('timeline-tip') });
 const chat = new ChatView($('chat-list'));
 const uid = () => globalThis.crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 const ms = (n) => (n < 1000 ? `${Math.round(n)}ms` : `${(n / 1000).toFixed(n < 10000 ? 1 : 0)}s`);
