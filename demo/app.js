@@ -4,7 +4,7 @@
 import { RealtimeClient } from '/dist/pushline.mjs';
 import { setupChaos } from '/chaos.js';
 import { ChatView } from '/chat.js';
-import { NUMBERS, TRANSPORTS, clientOptions, readConfig, urlFor } from '/config.js';
+import { NUMBERS, TRANSPORTS, chatId, clientOptions, readConfig, sseModeOf, transportName, urlFor, withNames } from '/config.js';
 import { setupStats } from '/stats.js';
 import { Timeline } from '/timeline.js';
 import { setupUpload } from '/upload.js';
@@ -27,6 +27,8 @@ const demo = {
   timeline,
   client: null,
   choice: config.transport,
+  /** The SSE mode of the current client's options ('native' or 'fetch'), to name its transport. */
+  sseMode: 'native',
   pongs: 0,
   lastStats: null,
   joined: false,
@@ -43,7 +45,7 @@ function log(kind, text) {
   badge.className = `kind kind-${kind}`;
   badge.textContent = kind;
   const body = globalThis.document.createElement('span');
-  body.textContent = text;
+  body.append(...withNames(text));
   li.append(at, badge, body);
   const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
   list.append(li);
@@ -53,18 +55,26 @@ function log(kind, text) {
 $('log-clear').addEventListener('click', () => $('log').replaceChildren());
 
 // --- status bar ------------------------------------------------------------------
+/** Writes only what changed: the status bar is a live region, and rewriting the same text re-announces it. */
+function setText(id, text) {
+  const el = $(id);
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** The page's name for a transport of the current client. */
+const nameOf = (transport) => transportName(transport, demo.sseMode);
+
 function renderStatus() {
   const c = demo.client;
   const state = c?.state ?? 'closed';
-  const pill = $('state-pill');
-  pill.textContent = state;
-  pill.dataset.state = state;
+  setText('state-pill', state);
+  $('state-pill').dataset.state = state;
   const rs = c?.readyState ?? 3;
-  $('ready-state').textContent = `${rs} ${READY[rs]}`;
-  $('transport').textContent = c?.transport ?? '—';
-  $('attempt').textContent = String(c?.attempt ?? 0);
-  $('last-event-id').textContent = c?.lastEventId || '—';
-  $('url').textContent = c?.url ?? '';
+  setText('ready-state', `${rs} ${READY[rs]}`);
+  setText('transport', nameOf(c?.transport));
+  setText('attempt', String(c?.attempt ?? 0));
+  setText('last-event-id', c?.lastEventId || '—');
+  setText('url', c?.url ?? '');
 }
 setInterval(renderStatus, 500);
 
@@ -99,12 +109,12 @@ function wire(client) {
   }));
   client.on('connecting', mine(({ transport, attempt, url }) => {
     record('connecting', { transport, attempt, url });
-    log('connecting', `${transport} attempt ${attempt} → ${url}`);
+    log('connecting', `${nameOf(transport)} attempt ${attempt} → ${url}`);
   }));
   client.on('open', mine(({ transport }) => {
     record('open', { transport });
-    timeline.mark('open', transport);
-    log('open', `open via ${transport}`);
+    timeline.mark('open', `open via ${nameOf(transport)}`);
+    log('open', `open via ${nameOf(transport)}`);
     // joined once per Connect, when the transport is known (the chain picks it)
     if (!demo.joined) {
       demo.joined = true;
@@ -123,8 +133,8 @@ function wire(client) {
   }));
   client.on('fallback', mine(({ from, to, reason }) => {
     record('fallback', { from, to, reason });
-    timeline.mark('fallback', `${from} → ${to}`);
-    log('fallback', `${from} → ${to} (${reason})`);
+    timeline.mark('fallback', `${nameOf(from)} → ${nameOf(to)}`);
+    log('fallback', `${nameOf(from)} → ${nameOf(to)} (${reason})`);
   }));
   client.on('error', mine(({ error }) => {
     const { name, type: errorType, message, status, retryAfterMs } = error;
@@ -178,12 +188,17 @@ async function backfill() {
 }
 
 const name = () => $('chat-name').value.trim() || 'guest';
-const chatMessage = (type, extra = {}) => ({ type, name: name(), cid: uid(), via: demo.client?.transport ?? demo.choice, ...extra });
+function chatMessage(type, extra = {}) {
+  const via = demo.client?.transport ?? demo.choice;
+  return { type, name: name(), cid: chatId(via, demo.sseMode, uid()), via, ...extra };
+}
 
 function connect() {
   if (demo.client && demo.client.state !== 'closed') disconnect();
-  const client = new RealtimeClient(({ transport }) => urlFor(config, transport), clientOptions(config, demo.choice));
+  const options = clientOptions(config, demo.choice);
+  const client = new RealtimeClient(({ transport }) => urlFor(config, transport), options);
   demo.client = client;
+  demo.sseMode = sseModeOf(options);
   wire(client);
   demo.joined = false;
   log('info', `connect: ${TRANSPORTS[demo.choice].label}`);

@@ -2,6 +2,7 @@
 // message, an SSE `chat` event, a long-poll batch, the worker-poll document, or
 // the backfill after a reconnect), each shown once. Own messages appear at once,
 // greyed, and are confirmed when the server's copy (same `cid`) comes back.
+import { viaName, withNames } from '/config.js';
 
 const MAX_SHOWN = 500;
 const PALETTE = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#dc2626', '#4d7c0f'];
@@ -71,7 +72,8 @@ export class ChatView {
     who.textContent = message.name;
     who.style.color = hue(message.name);
     const meta = document.createElement('small');
-    meta.textContent = pending ? 'sending…' : `${message.via} · #${message.seq} · ${time(message.at)}`;
+    const via = viaName(message);
+    meta.textContent = pending ? 'sending…' : `${via} · #${message.seq} · ${time(message.at)}`;
     if (message.type === 'says') {
       const text = document.createElement('span');
       text.className = 'text';
@@ -80,7 +82,7 @@ export class ChatView {
     } else {
       const text = document.createElement('span');
       text.className = 'text';
-      text.textContent = message.type === 'join' ? ` joined via ${message.via}` : ' left';
+      text.append(...withNames(message.type === 'join' ? ` joined via ${via}` : ' left'));
       li.append(who, text, meta);
     }
     return li;
