@@ -102,16 +102,20 @@ function errorLabel(error) {
 
 function wire(client) {
   const mine = (fn) => (e) => client === demo.client && fn(e);
+  // the transport of the attempt under way: a close names the connection it ends
+  let current = null;
   client.on('statechange', mine(({ state, previous, readyState }) => {
     record('statechange', { state, previous, readyState });
     timeline.state(state);
     renderStatus();
   }));
   client.on('connecting', mine(({ transport, attempt, url }) => {
+    current = transport;
     record('connecting', { transport, attempt, url });
     log('connecting', `${nameOf(transport)} attempt ${attempt} → ${url}`);
   }));
   client.on('open', mine(({ transport }) => {
+    current = transport;
     record('open', { transport });
     timeline.mark('open', `open via ${nameOf(transport)}`);
     log('open', `open via ${nameOf(transport)}`);
@@ -124,7 +128,7 @@ function wire(client) {
   }));
   client.on('close', mine(({ code, reason, wasClean, willReconnect }) => {
     record('close', { code, reason, wasClean, willReconnect });
-    log('close', `code ${code}${reason ? ` “${reason}”` : ''}${wasClean ? ', clean' : ''}${willReconnect ? ', will reconnect' : ', final'}`);
+    log('close', `${nameOf(current)}: code ${code}${reason ? ` “${reason}”` : ''}${wasClean ? ', clean' : ''}${willReconnect ? ', will reconnect' : ', final'}`);
   }));
   client.on('reconnecting', mine(({ attempt, delayMs, reason }) => {
     record('reconnecting', { attempt, delayMs, reason });
@@ -193,8 +197,17 @@ function chatMessage(type, extra = {}) {
   return { type, name: name(), cid: chatId(via, demo.sseMode, uid()), via, ...extra };
 }
 
-function connect() {
-  if (demo.client && demo.client.state !== 'closed') disconnect();
+/** Bumped by every Connect, transport pick and Disconnect: a connect still waiting for the old close gives way to a later one. */
+let generation = 0;
+
+async function connect() {
+  const turn = ++generation;
+  // The old client's events are ignored once a new one is current, and how soon a
+  // close is reported depends on the transport (at once for EventSource, after the
+  // closing handshake for WebSocket): so the new client starts only after the old
+  // one's final close has been logged, and every switch reads the same.
+  await disconnect();
+  if (turn !== generation) return;
   const options = clientOptions(config, demo.choice);
   const client = new RealtimeClient(({ transport }) => urlFor(config, transport), options);
   demo.client = client;
@@ -206,11 +219,20 @@ function connect() {
   renderStatus();
 }
 
+/** Closes the current client; resolves once its final `close` event has been logged. */
 function disconnect() {
   const client = demo.client;
-  if (!client || client.state === 'closed') return;
+  if (!client || client.state === 'closed') return Promise.resolve();
+  const closed = new Promise((done) => {
+    const off = client.on('close', ({ willReconnect }) => {
+      if (willReconnect) return;
+      off();
+      done();
+    });
+  });
   leave(client);
   client.close(1000, 'bye');
+  return closed;
 }
 
 /** Says goodbye: over the socket on WebSocket (then closed), as a beacon on the HTTP transports. */
@@ -235,7 +257,7 @@ picker.addEventListener('change', (e) => {
   const url = new URL(globalThis.location.href);
   url.searchParams.set('transport', demo.choice);
   globalThis.history.replaceState(null, '', url);
-  if (demo.client && demo.client.state !== 'closed') connect();
+  if (demo.client && demo.client.state !== 'closed') void connect();
 });
 showHint();
 
@@ -251,8 +273,11 @@ for (const [key, , label] of NUMBERS) {
   options.append(lab);
 }
 
-$('connect').addEventListener('click', connect);
-$('disconnect').addEventListener('click', disconnect);
+$('connect').addEventListener('click', () => void connect());
+$('disconnect').addEventListener('click', () => {
+  generation++;
+  void disconnect();
+});
 $('reconnect').addEventListener('click', () => demo.client?.reconnect());
 
 const stored = globalThis.localStorage?.getItem('pushline-demo-name');
@@ -293,6 +318,6 @@ demo.chaos = setupChaos({
   },
 });
 
-if (config.autoconnect) connect();
+if (config.autoconnect) void connect();
 renderStatus();
 demo.ready = true;
