@@ -4,7 +4,7 @@
 import { RealtimeClient } from '/dist/pushline.mjs';
 import { setupChaos } from '/chaos.js';
 import { ChatView } from '/chat.js';
-import { NUMBERS, TRANSPORTS, clientOptions, readConfig, urlFor } from '/config.js';
+import { NUMBERS, TRANSPORTS, chatId, clientOptions, readConfig, sseModeOf, transportName, urlFor, withNames } from '/config.js';
 import { setupStats } from '/stats.js';
 import { Timeline } from '/timeline.js';
 import { setupUpload } from '/upload.js';
@@ -13,7 +13,7 @@ const $ = (id) => globalThis.document.getElementById(id);
 const READY = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
 const MAX_LOG = 400;
 const config = readConfig();
-const timeline = new Timeline($('timeline'), { windowMs: config.windowMs });
+const timeline = new Timeline($('timeline'), { windowMs: config.windowMs, tip: $('timeline-tip') });
 const chat = new ChatView($('chat-list'));
 const uid = () => globalThis.crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 const ms = (n) => (n < 1000 ? `${Math.round(n)}ms` : `${(n / 1000).toFixed(n < 10000 ? 1 : 0)}s`);
@@ -27,6 +27,8 @@ const demo = {
   timeline,
   client: null,
   choice: config.transport,
+  /** The SSE mode of the current client's options ('native' or 'fetch'), to name its transport. */
+  sseMode: 'native',
   pongs: 0,
   lastStats: null,
   joined: false,
@@ -43,7 +45,7 @@ function log(kind, text) {
   badge.className = `kind kind-${kind}`;
   badge.textContent = kind;
   const body = globalThis.document.createElement('span');
-  body.textContent = text;
+  body.append(...withNames(text));
   li.append(at, badge, body);
   const stick = list.scrollTop + list.clientHeight >= list.scrollHeight - 8;
   list.append(li);
@@ -53,18 +55,26 @@ function log(kind, text) {
 $('log-clear').addEventListener('click', () => $('log').replaceChildren());
 
 // --- status bar ------------------------------------------------------------------
+/** Writes only what changed: the status bar is a live region, and rewriting the same text re-announces it. */
+function setText(id, text) {
+  const el = $(id);
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** The page's name for a transport of the current client. */
+const nameOf = (transport) => transportName(transport, demo.sseMode);
+
 function renderStatus() {
   const c = demo.client;
   const state = c?.state ?? 'closed';
-  const pill = $('state-pill');
-  pill.textContent = state;
-  pill.dataset.state = state;
+  setText('state-pill', state);
+  $('state-pill').dataset.state = state;
   const rs = c?.readyState ?? 3;
-  $('ready-state').textContent = `${rs} ${READY[rs]}`;
-  $('transport').textContent = c?.transport ?? '—';
-  $('attempt').textContent = String(c?.attempt ?? 0);
-  $('last-event-id').textContent = c?.lastEventId || '—';
-  $('url').textContent = c?.url ?? '';
+  setText('ready-state', `${rs} ${READY[rs]}`);
+  setText('transport', nameOf(c?.transport));
+  setText('attempt', String(c?.attempt ?? 0));
+  setText('last-event-id', c?.lastEventId || '—');
+  setText('url', c?.url ?? '');
 }
 setInterval(renderStatus, 500);
 
@@ -92,19 +102,23 @@ function errorLabel(error) {
 
 function wire(client) {
   const mine = (fn) => (e) => client === demo.client && fn(e);
+  // the transport of the attempt under way: a close names the connection it ends
+  let current = null;
   client.on('statechange', mine(({ state, previous, readyState }) => {
     record('statechange', { state, previous, readyState });
     timeline.state(state);
     renderStatus();
   }));
   client.on('connecting', mine(({ transport, attempt, url }) => {
+    current = transport;
     record('connecting', { transport, attempt, url });
-    log('connecting', `${transport} attempt ${attempt} → ${url}`);
+    log('connecting', `${nameOf(transport)} attempt ${attempt} → ${url}`);
   }));
   client.on('open', mine(({ transport }) => {
+    current = transport;
     record('open', { transport });
-    timeline.mark('open', transport);
-    log('open', `open via ${transport}`);
+    timeline.mark('open', `open via ${nameOf(transport)}`);
+    log('open', `open via ${nameOf(transport)}`);
     // joined once per Connect, when the transport is known (the chain picks it)
     if (!demo.joined) {
       demo.joined = true;
@@ -114,7 +128,7 @@ function wire(client) {
   }));
   client.on('close', mine(({ code, reason, wasClean, willReconnect }) => {
     record('close', { code, reason, wasClean, willReconnect });
-    log('close', `code ${code}${reason ? ` “${reason}”` : ''}${wasClean ? ', clean' : ''}${willReconnect ? ', will reconnect' : ', final'}`);
+    log('close', `${nameOf(current)}: code ${code}${reason ? ` “${reason}”` : ''}${wasClean ? ', clean' : ''}${willReconnect ? ', will reconnect' : ', final'}`);
   }));
   client.on('reconnecting', mine(({ attempt, delayMs, reason }) => {
     record('reconnecting', { attempt, delayMs, reason });
@@ -123,8 +137,8 @@ function wire(client) {
   }));
   client.on('fallback', mine(({ from, to, reason }) => {
     record('fallback', { from, to, reason });
-    timeline.mark('fallback', `${from} → ${to}`);
-    log('fallback', `${from} → ${to} (${reason})`);
+    timeline.mark('fallback', `${nameOf(from)} → ${nameOf(to)}`);
+    log('fallback', `${nameOf(from)} → ${nameOf(to)} (${reason})`);
   }));
   client.on('error', mine(({ error }) => {
     const { name, type: errorType, message, status, retryAfterMs } = error;
@@ -178,12 +192,26 @@ async function backfill() {
 }
 
 const name = () => $('chat-name').value.trim() || 'guest';
-const chatMessage = (type, extra = {}) => ({ type, name: name(), cid: uid(), via: demo.client?.transport ?? demo.choice, ...extra });
+function chatMessage(type, extra = {}) {
+  const via = demo.client?.transport ?? demo.choice;
+  return { type, name: name(), cid: chatId(via, demo.sseMode, uid()), via, ...extra };
+}
 
-function connect() {
-  if (demo.client && demo.client.state !== 'closed') disconnect();
-  const client = new RealtimeClient(({ transport }) => urlFor(config, transport), clientOptions(config, demo.choice));
+/** Bumped by every Connect, transport pick and Disconnect: a connect still waiting for the old close gives way to a later one. */
+let generation = 0;
+
+async function connect() {
+  const turn = ++generation;
+  // The old client's events are ignored once a new one is current, and how soon a
+  // close is reported depends on the transport (at once for EventSource, after the
+  // closing handshake for WebSocket): so the new client starts only after the old
+  // one's final close has been logged, and every switch reads the same.
+  await disconnect();
+  if (turn !== generation) return;
+  const options = clientOptions(config, demo.choice);
+  const client = new RealtimeClient(({ transport }) => urlFor(config, transport), options);
   demo.client = client;
+  demo.sseMode = sseModeOf(options);
   wire(client);
   demo.joined = false;
   log('info', `connect: ${TRANSPORTS[demo.choice].label}`);
@@ -191,11 +219,20 @@ function connect() {
   renderStatus();
 }
 
+/** Closes the current client; resolves once its final `close` event has been logged. */
 function disconnect() {
   const client = demo.client;
-  if (!client || client.state === 'closed') return;
+  if (!client || client.state === 'closed') return Promise.resolve();
+  const closed = new Promise((done) => {
+    const off = client.on('close', ({ willReconnect }) => {
+      if (willReconnect) return;
+      off();
+      done();
+    });
+  });
   leave(client);
   client.close(1000, 'bye');
+  return closed;
 }
 
 /** Says goodbye: over the socket on WebSocket (then closed), as a beacon on the HTTP transports. */
@@ -220,7 +257,7 @@ picker.addEventListener('change', (e) => {
   const url = new URL(globalThis.location.href);
   url.searchParams.set('transport', demo.choice);
   globalThis.history.replaceState(null, '', url);
-  if (demo.client && demo.client.state !== 'closed') connect();
+  if (demo.client && demo.client.state !== 'closed') void connect();
 });
 showHint();
 
@@ -236,8 +273,11 @@ for (const [key, , label] of NUMBERS) {
   options.append(lab);
 }
 
-$('connect').addEventListener('click', connect);
-$('disconnect').addEventListener('click', disconnect);
+$('connect').addEventListener('click', () => void connect());
+$('disconnect').addEventListener('click', () => {
+  generation++;
+  void disconnect();
+});
 $('reconnect').addEventListener('click', () => demo.client?.reconnect());
 
 const stored = globalThis.localStorage?.getItem('pushline-demo-name');
@@ -278,6 +318,6 @@ demo.chaos = setupChaos({
   },
 });
 
-if (config.autoconnect) connect();
+if (config.autoconnect) void connect();
 renderStatus();
 demo.ready = true;

@@ -2,6 +2,7 @@
 // message, an SSE `chat` event, a long-poll batch, the worker-poll document, or
 // the backfill after a reconnect), each shown once. Own messages appear at once,
 // greyed, and are confirmed when the server's copy (same `cid`) comes back.
+import { viaName, withNames } from '/config.js';
 
 const MAX_SHOWN = 500;
 const PALETTE = ['#2563eb', '#db2777', '#059669', '#d97706', '#7c3aed', '#0891b2', '#dc2626', '#4d7c0f'];
@@ -41,14 +42,13 @@ export class ChatView {
       this.pending.delete(message.cid);
       mine.remove();
     }
-    // usually the newest; a backfill may bring older ones: insert in seq order
-    let before = null;
-    for (const [seq, entry] of [...this.bySeq].reverse()) {
-      if (seq < message.seq) break;
-      before = entry.row;
-    }
-    this.list.insertBefore(row, before ?? this.#firstPending());
+    // usually the newest; a backfill may bring older ones: insert in seq order, and
+    // keep the map in seq order too (the oldest is evicted first, `messages` is in order)
+    let next;
+    for (const seq of this.bySeq.keys()) if (seq > message.seq && (next === undefined || seq < next)) next = seq;
+    this.list.insertBefore(row, next === undefined ? this.#firstPending() : this.bySeq.get(next).row);
     this.bySeq.set(message.seq, { message, row });
+    if (next !== undefined) this.bySeq = new Map([...this.bySeq].sort(([a], [b]) => a - b));
     this.lastSeq = Math.max(this.lastSeq, message.seq);
     // a tab left open for days keeps the latest messages only
     if (this.bySeq.size > MAX_SHOWN) {
@@ -72,7 +72,8 @@ export class ChatView {
     who.textContent = message.name;
     who.style.color = hue(message.name);
     const meta = document.createElement('small');
-    meta.textContent = pending ? 'sending…' : `${message.via} · #${message.seq} · ${time(message.at)}`;
+    const via = viaName(message);
+    meta.textContent = pending ? 'sending…' : `${via} · #${message.seq} · ${time(message.at)}`;
     if (message.type === 'says') {
       const text = document.createElement('span');
       text.className = 'text';
@@ -81,7 +82,7 @@ export class ChatView {
     } else {
       const text = document.createElement('span');
       text.className = 'text';
-      text.textContent = message.type === 'join' ? ` joined via ${message.via}` : ' left';
+      text.append(...withNames(message.type === 'join' ? ` joined via ${via}` : ' left'));
       li.append(who, text, meta);
     }
     return li;

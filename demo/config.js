@@ -12,12 +12,65 @@
 /** Transports the page offers, and how each maps onto `transports` entries. */
 export const TRANSPORTS = {
   websocket: { label: 'WebSocket', hint: 'ws /chat, heartbeat ping/pong' },
-  sse: { label: 'SSE · EventSource', hint: 'GET /events, native EventSource' },
-  'sse-fetch': { label: 'SSE · fetch', hint: 'GET /events read with fetch: retry: and statuses honoured' },
+  sse: { label: 'SSE (EventSource)', hint: 'GET /events, native EventSource' },
+  'sse-fetch': { label: 'SSE (fetch)', hint: 'GET /events read with fetch: retry: and statuses honoured' },
   'long-poll': { label: 'Long-poll', hint: 'GET /events?transport=long-poll' },
   'worker-poll': { label: 'Worker-poll', hint: 'GET /chat/log from a Worker, ETag/304' },
-  chain: { label: 'Fallback chain', hint: 'websocket → sse → long-poll' },
+  chain: { label: 'Fallback chain', hint: 'websocket → sse (EventSource) → long-poll' },
 };
+
+/**
+ * How the page names a live transport, the same in the status bar, the log, the
+ * timeline and the chat: the client's own name, plus the SSE mode, because
+ * `client.transport` is 'sse' for both modes and the difference matters here
+ * (only fetch mode sees statuses, Retry-After and `retry:`).
+ * @param {string | null | undefined} transport
+ * @param {'native' | 'fetch' | undefined} sseMode
+ */
+export function transportName(transport, sseMode) {
+  if (!transport) return '—';
+  if (transport !== 'sse') return transport;
+  return sseMode === 'fetch' ? 'sse (fetch)' : 'sse (EventSource)';
+}
+
+const TWO_WORD_NAMES = /(sse \((?:EventSource|fetch)\))/;
+
+/**
+ * `text` as nodes, each two-word transport name in a `.tname` span that never wraps:
+ * a line may break before "sse (EventSource)" but not inside it.
+ * @returns {(string | HTMLElement)[]} for `append()`
+ */
+export function withNames(text) {
+  return text.split(TWO_WORD_NAMES).map((part, i) => {
+    if (i % 2 === 0) return part;
+    const span = globalThis.document.createElement('span');
+    span.className = 'tname';
+    span.textContent = part;
+    return span;
+  });
+}
+
+/** The SSE mode a set of client options uses: the `sse` entry's `eventSource`, 'native' by default as in the client. */
+export function sseModeOf(options) {
+  const entry = options.transports.find((e) => (typeof e === 'string' ? e : e.name) === 'sse');
+  return (typeof entry === 'object' && entry.eventSource) || 'native';
+}
+
+// The chat room relays `via` as the bare transport name ('sse' for either mode) and
+// drops unknown fields, but it passes the client-chosen message id `cid` through
+// untouched: so a message sent over SSE carries its mode in front of its id
+// ("fetch.<uuid>"), and every tab can say which SSE it came over.
+const CID_MODE = /^(native|fetch)\./;
+
+/** A chat message id, tagged with the SSE mode when the message goes over SSE. */
+export const chatId = (transport, sseMode, uuid) => (transport === 'sse' ? `${sseMode}.${uuid}` : uuid);
+
+/** The transport a relayed chat message came over, named as `transportName` does ('sse' when the mode is unknown). */
+export function viaName(message) {
+  if (message.via !== 'sse') return message.via;
+  const mode = CID_MODE.exec(message.cid ?? '')?.[1];
+  return mode ? transportName('sse', mode) : 'sse';
+}
 
 /** Numeric settings: [query name, default, label]. */
 export const NUMBERS = [

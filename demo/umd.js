@@ -19,6 +19,8 @@
     chain: ['websocket', 'sse', 'long-poll'],
   };
   var client = null;
+  /** Bumped by every connect and disconnect: a connect still waiting for the old close gives way to a later one. */
+  var generation = 0;
   var seen = {};
   var state = { records: [], messages: [] };
   window.umdDemo = state;
@@ -35,14 +37,32 @@
     $('log').scrollTop = $('log').scrollHeight;
   }
 
+  // Named as on the full page (demo/config.js): this page's SSE is always the
+  // native EventSource (the client's default), so 'sse' says so.
+  function nameOf(transport) {
+    return transport === 'sse' ? 'sse (EventSource)' : transport || '—';
+  }
+  // What another tab's message came over: the full page puts its SSE mode in front
+  // of the message id, since the chat room relays `via` as plain 'sse'.
+  function viaName(m) {
+    if (m.via !== 'sse') return m.via;
+    var mode = /^(native|fetch)\./.exec(m.cid || '');
+    return mode ? (mode[1] === 'fetch' ? 'sse (fetch)' : 'sse (EventSource)') : 'sse';
+  }
+
+  /** Writes only what changed: the status bar is a live region, and rewriting the same text re-announces it. */
+  function setText(id, text) {
+    if ($(id).textContent !== text) $(id).textContent = text;
+  }
+
   function render() {
     var s = client ? client.state : 'closed';
-    $('state-pill').textContent = s;
+    setText('state-pill', s);
     $('state-pill').dataset.state = s;
     var rs = client ? client.readyState : 3;
-    $('ready-state').textContent = rs + ' ' + READY[rs];
-    $('transport').textContent = (client && client.transport) || '—';
-    $('url').textContent = client ? client.url : '';
+    setText('ready-state', rs + ' ' + READY[rs]);
+    setText('transport', nameOf(client && client.transport));
+    setText('url', client ? client.url : '');
   }
 
   function show(m) {
@@ -55,9 +75,9 @@
     who.textContent = m.name;
     var text = document.createElement('span');
     text.className = 'text';
-    text.textContent = m.type === 'says' ? m.text : m.type === 'join' ? ' joined via ' + m.via : ' left';
+    text.textContent = m.type === 'says' ? m.text : m.type === 'join' ? ' joined via ' + viaName(m) : ' left';
     var meta = document.createElement('small');
-    meta.textContent = m.via + ' · #' + m.seq;
+    meta.textContent = viaName(m) + ' · #' + m.seq;
     li.append(who, text, meta);
     $('chat-list').append(li);
     $('chat-list').scrollTop = $('chat-list').scrollHeight;
@@ -74,13 +94,34 @@
   }
 
   function message(type, extra) {
-    var m = { type: type, name: $('chat-name').value.trim() || 'guest', cid: String(Date.now()) + Math.random(), via: (client && client.transport) || undefined };
+    var via = (client && client.transport) || undefined;
+    var id = String(Date.now()) + Math.random();
+    var m = { type: type, name: $('chat-name').value.trim() || 'guest', cid: via === 'sse' ? 'native.' + id : id, via: via };
     for (var k in extra) m[k] = extra[k];
     return JSON.stringify(m);
   }
 
+  /** Closes the client; calls `then` once its final close has been logged (at once for EventSource, after the handshake for WebSocket). */
+  function disconnect(reason, then) {
+    var c = client;
+    if (!c || c.state === 'closed') return then && then();
+    var off = c.on('close', function (e) {
+      if (e.willReconnect) return;
+      off();
+      if (then) then();
+    });
+    c.close(1000, reason);
+  }
+
+  // the new client starts once the old one's close is logged, so every switch reads the same
   function connect() {
-    if (client && client.state !== 'closed') client.close(1000, 'switching');
+    var turn = ++generation;
+    disconnect('switching', function () {
+      if (turn === generation) start();
+    });
+  }
+
+  function start() {
     var heartbeatMs = num('heartbeatMs', 4000);
     var idleTimeoutMs = num('idleTimeoutMs', 8000);
     var options = {
@@ -94,16 +135,24 @@
       return ctx.transport === 'websocket' ? ws + '/chat' : location.origin + '/events';
     }, options);
     client = c;
+    var joined = false;
+    var current = null;
     ['connecting', 'open', 'close', 'reconnecting', 'fallback', 'statechange'].forEach(function (type) {
       c.on(type, function (e) {
         if (c !== client) return;
         var r = { type: type, state: e.state, transport: e.transport, attempt: e.attempt, delayMs: e.delayMs, code: e.code };
         state.records.push(r);
+        if (e.transport) current = e.transport;
         if (type !== 'statechange') {
           log(type, type === 'reconnecting' ? 'attempt ' + e.attempt + ' in ' + Math.round(e.delayMs) + ' ms'
-            : type === 'close' ? 'code ' + e.code + (e.willReconnect ? ', will reconnect' : ', final')
-            : type === 'fallback' ? e.from + ' → ' + e.to
-            : (e.transport || ''));
+            : type === 'close' ? nameOf(current) + ': code ' + e.code + (e.willReconnect ? ', will reconnect' : ', final')
+            : type === 'fallback' ? nameOf(e.from) + ' → ' + nameOf(e.to)
+            : nameOf(e.transport));
+        }
+        // joined once the transport is known, so the room says which one it was
+        if (type === 'open' && !joined) {
+          joined = true;
+          c.send(message('join'));
         }
         render();
       });
@@ -111,7 +160,6 @@
     c.onerror = function (e) { log('error', e.error.name + ': ' + e.error.message); };
     c.onmessage = function (e) { onData(e.data); };
     c.on('chat', function (e) { onData(e.data); });
-    c.send(message('join'));
     render();
   }
 
@@ -120,7 +168,8 @@
   $('transport-select').value = chains[q.get('transport')] ? q.get('transport') : 'websocket';
   $('connect').addEventListener('click', connect);
   $('disconnect').addEventListener('click', function () {
-    if (client && client.state !== 'closed') client.close(1000, 'bye');
+    generation++;
+    disconnect('bye');
   });
   $('transport-select').addEventListener('change', function () { if (client && client.state !== 'closed') connect(); });
   $('chat-form').addEventListener('submit', function (e) {
