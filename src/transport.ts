@@ -53,6 +53,8 @@ export interface TransportContext {
   /** Names of SSE event types the app listens to (besides `message`). */
   readonly listened: Iterable<string>;
   readonly sink: TransportSink;
+  /** Reports a problem that outlives the connection (an HTTP send still being retried). */
+  readonly report: (error: RealtimeError) => void;
 }
 
 /** A live connection over one transport. */
@@ -70,9 +72,8 @@ export interface Transport {
   /**
    * Sends one message while OPEN; `seq` is its sequence number in reliable mode.
    * Returns nothing when the data was written synchronously (WebSocket), or a
-   * promise that settles when the server answered (HTTP sends): it rejects with an
-   * `HttpStatusError` for an unusable status, anything else for a network failure,
-   * and honours `signal` (the client's per-send timeout and final close).
+   * promise that resolves when the message left the queue (delivered, or dropped
+   * and reported) and rejects only when `signal` (the client's final close) aborts it.
    */
   send(data: SendData, seq: number | undefined, signal: AbortSignal | undefined): void | Promise<void>;
   /** Sends a heartbeat; present only on transports with a channel to the server of their own (WebSocket). */

@@ -3,6 +3,7 @@
 const C = 'src/client/client.ts';
 const R = 'src/client/reconnector.ts';
 const P = 'src/client/send-pump.ts';
+const S = 'src/transports/http/sender.ts';
 const I = ['test/unit', 'test/integration'];
 
 export const MUTATIONS = [
@@ -35,10 +36,12 @@ export const MUTATIONS = [
   // --- the send pump
   { file: P, why: "'drop-oldest' never evicts a send already handed to a transport", find: 'const oldest = this.#items.findIndex((item) => !item.sent);', replace: 'const oldest = this.#items.length ? 0 : -1;' },
   { file: P, why: "nothing evictable: refuse instead of looping", find: "if (overflow === 'reject' || oldest < 0) {", replace: "if (overflow === 'reject') {" },
-  { file: P, why: 'a 4xx that retrying cannot fix drops the message', find: 'if (error instanceof HttpStatusError && !isSendRetryable(error.status)) {', replace: 'if (false) {' },
-  { file: P, why: 'each HTTP send is bounded by connectTimeoutMs', find: 'ctl!.abort(new ConnectTimeoutError(this.o.connectTimeoutMs))', replace: 'void 0' },
-  { file: P, why: 'a send abandoned by stop() reports nothing', find: 'if (this.#busy !== ctl) return;', replace: '' },
-  { file: P, why: 'Retry-After floors the retry of a send', find: 'nextDelay(this.o.reconnect, ++this.#failures, retryAfterMs)', replace: 'nextDelay(this.o.reconnect, ++this.#failures)' },
+  { file: P, why: 'an HTTP send abandoned by stop() does not settle the queue', find: 'if (stop !== this.#stop) return;', replace: '' },
+  // --- HTTP sends (the HTTP transports retry them)
+  { file: S, why: 'a 4xx that retrying cannot fix drops the message', find: 'if (!isSendRetryable(error.status)) return report(', replace: 'if (false) return report(' },
+  { file: S, why: 'each HTTP send is bounded by connectTimeoutMs', find: 'ctl.abort(new ConnectTimeoutError(o.connectTimeoutMs))', replace: 'void 0' },
+  { file: S, why: 'a send abandoned by the final close reports nothing', find: 'if (signal.aborted) throw error;', replace: '' },
+  { file: S, why: 'Retry-After floors the retry of a send', find: 'nextDelay(o.reconnect, ++failures, retryAfterMs)', replace: 'nextDelay(o.reconnect, ++failures)' },
   { file: P, why: 'after a reconnect the unacknowledged go again first', find: 'this.#target = target;\n    this.#written = 0;', replace: 'this.#target = target;' },
   { file: P, why: 'acks are cumulative up to and including seq', find: 'this.#items[0].seq <= seq', replace: 'this.#items[0].seq < seq' },
   // --- messages(), liveness, events, close validation

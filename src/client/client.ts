@@ -374,7 +374,7 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     this.#url = url;
     if (!this.#announce(['connecting', { transport: name, attempt: this.#policy.attempt, url }])) return;
     try {
-      const live = (this.#live = entry.factory.create({ url, lastEventId: this.#lastEventId, options: entry.options, listened: this.listened, sink: this.#sink(gen) }));
+      const live = (this.#live = entry.factory.create({ url, lastEventId: this.#lastEventId, options: entry.options, listened: this.listened, sink: this.#sink(gen), report: this.#pump.report }));
       live.binaryType = this.#binaryType;
     } catch (cause) {
       entry.dead = true;

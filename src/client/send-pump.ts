@@ -1,7 +1,6 @@
 import { byteLength } from '../bytes.js';
-import { ConnectTimeoutError, HttpStatusError, QueueFullError, RealtimeError, typed } from '../errors.js';
+import { QueueFullError, RealtimeError, typed } from '../errors.js';
 import type { Resolved } from '../policy/options.js';
-import { isSendRetryable, nextDelay } from '../policy/policy.js';
 import type { Transport } from '../transport.js';
 import type { SendData } from '../types.js';
 
@@ -21,11 +20,10 @@ interface Item {
 type Waiter = readonly [n: number, resolve: () => void, reject: (e: Error) => void];
 
 /**
- * Every send, in order, until it is delivered: handed to an open WebSocket, answered
- * 2xx over HTTP, or, in reliable mode, acknowledged by the server. Owns the queue
- * bounds, the one HTTP send in flight (never evicted, bounded by `connectTimeoutMs`,
- * retried under the policy with `Retry-After` as a floor, dropped and reported on a
- * 4xx that retrying cannot fix), sequence numbers, and `flush()`.
+ * Every send, in order, until it is delivered: handed to an open WebSocket, settled
+ * by an HTTP transport (which retries it), or, in reliable mode, acknowledged by the
+ * server. Owns the queue bounds (a send already handed over is never evicted), the
+ * one HTTP send at a time, sequence numbers and `flush()`.
  */
 export class SendPump {
   readonly #items: Item[] = [];
@@ -34,11 +32,11 @@ export class SendPump {
   #bytes = 0;
   #count = 0;
   #seq = 0;
-  #failures = 0;
   #target: Transport | undefined;
-  /** The HTTP send in flight, or a retry wait: nothing else goes meanwhile. */
-  #busy: AbortController | undefined;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborted by `stop()`: ends the HTTP send in flight. */
+  #stop = new AbortController();
+  /** An HTTP send is in flight: nothing else goes meanwhile. */
+  #busy = false;
   #waiters: Waiter[] = [];
 
   constructor(
@@ -55,7 +53,7 @@ export class SendPump {
   push(data: SendData): boolean {
     const t = this.#target;
     // an open WebSocket with nothing ahead takes it at once, whatever the queue bounds
-    if (t && t.ping && !this.o.reliable && !this.#items.length) {
+    if (t?.ping && !this.o.reliable && !this.#items.length) {
       t.send(data, undefined, undefined);
       return true;
     }
@@ -119,9 +117,9 @@ export class SendPump {
   /** The client closed for good: the send in flight is abandoned (it stays queued for a later `connect()`), `flush()` rejects. */
   stop(): void {
     this.#target = undefined;
-    clearTimeout(this.#timer);
-    this.#busy?.abort();
-    this.#busy = undefined;
+    this.#stop.abort();
+    this.#stop = new AbortController();
+    this.#busy = false;
     for (const [, , reject] of this.#waiters.splice(0)) reject(new RealtimeError('closed', 'the client closed before delivery'));
   }
 
@@ -132,41 +130,24 @@ export class SendPump {
       if (!item || item.reading) return;
       if (this.o.reliable) item.seq ??= ++this.#seq;
       item.sent = true;
-      const ctl = t.ping ? undefined : new AbortController();
-      const result = t.send(item.data, item.seq, ctl?.signal);
+      const stop = this.#stop;
+      const result = t.send(item.data, item.seq, stop.signal);
       if (!result) {
         if (this.o.reliable) this.#written++;
         else this.#remove(0);
         continue;
       }
-      this.#busy = ctl;
-      const timer = setTimeout(() => ctl!.abort(new ConnectTimeoutError(this.o.connectTimeoutMs)), this.o.connectTimeoutMs);
+      this.#busy = true;
       result.then(
-        () => this.#done(ctl!, () => this.#remove(this.#items.indexOf(item))),
-        (error: unknown) => this.#done(ctl!, () => this.#failed(item, error)),
-      ).finally(() => clearTimeout(timer));
+        () => {
+          if (stop !== this.#stop) return;
+          this.#busy = false;
+          this.#remove(this.#items.indexOf(item));
+          this.pump();
+        },
+        () => {}, // stopped: it stays queued, and nothing is reported
+      );
     }
-  }
-
-  #done(ctl: AbortController, then: () => void): void {
-    // a send abandoned by stop() reports nothing
-    if (this.#busy !== ctl) return;
-    this.#busy = undefined;
-    then();
-    this.pump();
-  }
-
-  #failed(item: Item, error: unknown): void {
-    if (error instanceof HttpStatusError && !isSendRetryable(error.status)) {
-      // retrying cannot fix it: drop this one, so it never blocks the ones behind it
-      this.#remove(this.#items.indexOf(item));
-      return this.report(new HttpStatusError(error.status, error.retryAfterMs, item.data));
-    }
-    // a wait under the policy, with the server's Retry-After as a floor
-    const ctl = (this.#busy = new AbortController());
-    const retryAfterMs = error instanceof HttpStatusError ? error.retryAfterMs : undefined;
-    this.#timer = setTimeout(() => this.#done(ctl, () => {}), nextDelay(this.o.reconnect, ++this.#failures, retryAfterMs));
-    this.report(typed(error));
   }
 
   #remove(index: number): void {
@@ -174,7 +155,6 @@ export class SendPump {
     if (!item) return;
     if (index < this.#written) this.#written--;
     this.#bytes -= item.bytes;
-    if (index === 0) this.#failures = 0;
     this.#settle();
   }
 

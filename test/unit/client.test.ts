@@ -167,29 +167,6 @@ describe('sending', () => {
     expect(ws.last().sent).toEqual(['bb', 'cc']);
   });
 
-  it('HTTP sends go one at a time; a failed one stays at the head and is retried', async () => {
-    const c = make({ transports: ['sse'] }, 'http://127.0.0.1:1/');
-    const errors = record(c, ['error']);
-    await vi.advanceTimersByTimeAsync(0);
-    http.last().open();
-    c.send('1');
-    c.send('2');
-    const t = http.last();
-    expect(t.pending.map((p) => p.data)).toEqual(['1']);
-    t.pending[0]!.reject(new Error('503'));
-    await vi.advanceTimersByTimeAsync(0);
-    expect(errors).toHaveLength(1);
-    expect(c.bufferedAmount).toBe(2);
-    await vi.advanceTimersByTimeAsync(100); // one policy delay later
-    expect(t.pending.map((p) => p.data)).toEqual(['1', '1']);
-    t.pending[1]!.resolve();
-    await vi.advanceTimersByTimeAsync(0);
-    t.pending[2]!.resolve();
-    await vi.advanceTimersByTimeAsync(0);
-    expect(t.pending.map((p) => p.data)).toEqual(['1', '1', '2']);
-    expect(c.bufferedAmount).toBe(0);
-  });
-
   it('serialize encodes outbound data', async () => {
     const c = make<unknown>({ serialize: (d: unknown) => JSON.stringify(d) } as Options);
     await vi.advanceTimersByTimeAsync(0);

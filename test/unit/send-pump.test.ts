@@ -1,5 +1,6 @@
 import { describe, expect, it, vi, beforeEach, afterEach } from 'vitest';
 import { SendPump } from '../../src/client/send-pump.js';
+import { deliver } from '../../src/transports/http/sender.js';
 import { HttpStatusError, type RealtimeError } from '../../src/errors.js';
 import { resolveOptions, type Options } from '../../src/policy/options.js';
 import type { Transport } from '../../src/transport.js';
@@ -7,9 +8,16 @@ import type { SendData } from '../../src/types.js';
 
 interface Written { data: SendData; seq: number | undefined; signal: AbortSignal | undefined; settle?: (error?: unknown) => void }
 
-/** A target: duplex (written at once, like WebSocket) or HTTP (a promise per send). */
-function target(duplex: boolean): Transport & { written: Written[] } {
+let report: (e: RealtimeError) => void = () => {};
+const OPTIONS: Options = { reconnect: { initialDelayMs: 100, jitter: 'none' }, connectTimeoutMs: 1000 };
+
+/**
+ * A target: duplex (written at once, like WebSocket) or HTTP, where each send goes
+ * through the HTTP transports' `deliver` and every POST is answered by the test.
+ */
+function target(duplex: boolean, options: Options = {}, ignoresAbort = false): Transport & { written: Written[] } {
   const written: Written[] = [];
+  const o = resolveOptions({ ...OPTIONS, ...options });
   return {
     written,
     readyState: 1,
@@ -19,13 +27,14 @@ function target(duplex: boolean): Transport & { written: Written[] } {
     binaryType: 'blob',
     ...(duplex ? { ping: () => {} } : {}),
     send(data, seq, signal) {
-      const w: Written = { data, seq, signal };
-      written.push(w);
-      if (duplex) return;
-      return new Promise<void>((resolve, reject) => {
-        w.settle = (error) => (error === undefined ? resolve() : reject(error));
-        signal?.addEventListener('abort', () => reject(signal.reason));
-      });
+      const post = (abort: AbortSignal): Promise<void> =>
+        new Promise<void>((resolve, reject) => {
+          const w: Written = { data, seq, signal: abort, settle: (error) => (error === undefined ? resolve() : reject(error)) };
+          written.push(w);
+          if (!ignoresAbort) abort.addEventListener('abort', () => reject(abort.reason));
+        });
+      if (!duplex) return deliver(o, data, post, signal!, (e) => report(e));
+      written.push({ data, seq, signal });
     },
     close() {},
   };
@@ -33,7 +42,8 @@ function target(duplex: boolean): Transport & { written: Written[] } {
 
 function pump(options: Options = {}): { p: SendPump; errors: RealtimeError[] } {
   const errors: RealtimeError[] = [];
-  const p = new SendPump(resolveOptions({ reconnect: { initialDelayMs: 100, jitter: 'none' }, connectTimeoutMs: 1000, ...options }), (e) => errors.push(e));
+  report = (e) => errors.push(e);
+  const p = new SendPump(resolveOptions({ ...OPTIONS, ...options }), (e) => errors.push(e));
   return { p, errors };
 }
 const tick = (ms = 0): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
@@ -87,7 +97,7 @@ describe('SendPump over a WebSocket-like target', () => {
   });
 });
 
-describe('SendPump over HTTP', () => {
+describe('SendPump over HTTP (with the HTTP transports\' deliver)', () => {
   it('one send at a time, in order', async () => {
     const { p } = pump();
     const t = target(false);
@@ -164,6 +174,23 @@ describe('SendPump over HTTP', () => {
     expect(t.written[0]!.signal!.aborted).toBe(true);
     expect(errors).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a send that settles after stop() (a fetch ignoring abort) leaves the next cycle alone', async () => {
+    const { p } = pump();
+    const old = target(false, {}, true);
+    p.attach(old);
+    p.push('a');
+    p.stop();
+    const next = target(false);
+    p.attach(next);
+    expect(next.written.map((w) => w.data)).toEqual(['a']);
+    old.written[0]!.settle!();
+    await tick();
+    expect(p.bytes).toBe(1);
+    next.written[0]!.settle!();
+    await tick();
+    expect(p.bytes).toBe(0);
   });
 
   it('a send in flight survives detach and settles; the next waits for the next attach', async () => {

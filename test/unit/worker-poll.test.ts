@@ -287,9 +287,9 @@ describe('page <-> worker protocol', () => {
   it('HTTP sends POST to sendUrl (or the poll URL) with the resume cursor', async () => {
     const http = fakeHttp();
     const a = create({ Worker: W, fetch: http.fetch }, '7');
-    await a.t.send('hi', undefined, undefined);
+    await a.t.send('hi', undefined, new AbortController().signal);
     const b = create({ Worker: W, fetch: http.fetch, sendUrl: 'http://127.0.0.1:9/in' });
-    await b.t.send(new Uint8Array([1]), undefined, undefined);
+    await b.t.send(new Uint8Array([1]), undefined, new AbortController().signal);
     expect(http.requests.map((r) => [r.url, r.init.method, r.headers.get('content-type')])).toEqual([
       [`${URL_}?lastEventId=7`, 'POST', 'text/plain;charset=UTF-8'],
       ['http://127.0.0.1:9/in', 'POST', 'application/octet-stream'],

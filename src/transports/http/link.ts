@@ -3,6 +3,7 @@ import type { Transport, TransportContext } from '../../transport.js';
 import type { CloseInfo } from '../../types.js';
 import { resolveUrl } from '../../policy/url.js';
 import { post } from './request.js';
+import { deliver } from './sender.js';
 
 /**
  * What the HTTP transports (SSE in both modes, long-poll, worker-poll) share: the Transport
@@ -23,7 +24,7 @@ export interface HttpLink {
  * event id, sent along with POSTs.
  */
 export function httpLink(
-  { url, options, sink }: TransportContext,
+  { url, options, sink, report }: TransportContext,
   state: () => number,
   stop: () => void,
   cursor: () => string,
@@ -48,7 +49,7 @@ export function httpLink(
     protocol: '',
     extensions: '',
     binaryType: 'blob',
-    send: (data, seq, signal) => post(options, sendUrl, data, cursor(), seq, signal),
+    send: (data, seq, signal) => deliver(options, data, (abort) => post(options, sendUrl, data, cursor(), seq, abort), signal!, report),
     // like WebSocket: no code given reads as 1005 "no status received"
     close: (code, reason) => end({ code: code ?? 1005, reason: reason ?? '', wasClean: true }),
     ...(listen && { listen }),
