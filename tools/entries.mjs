@@ -14,6 +14,7 @@ export const entries = {
   sse: { input: 'src/entries/sse.ts' },
   'long-poll': { input: 'src/entries/long-poll.ts' },
   'worker-poll': { input: 'src/entries/worker-poll.ts' },
+  react: { input: 'src/entries/react.ts' },
 };
 
 /** Files in `exports` that are not modules: served as they are, no types, no require. */
