@@ -6,4 +6,5 @@
  * @packageDocumentation
  */
 export { useRealtime, useRealtimeState, useRealtimeWith, type RealtimeClientConstructor, type RealtimeHandle } from '../react/use-realtime.js';
-export { useRealtimeEvent, useRealtimeMessages, type MessageReducer } from '../react/use-realtime-messages.js';
+export { useRealtimeEvent, useRealtimeMessages, type MessageOf, type MessageReducer } from '../react/use-realtime-messages.js';
+export type { AnyClient } from '../react/any-client.js';

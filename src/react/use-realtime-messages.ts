@@ -6,25 +6,25 @@ import type { RealtimeEventMap } from '../client/events.js';
 /** Folds one message into the state {@link useRealtimeMessages} returns. */
 export type MessageReducer<In, S> = (state: S, message: In, event: MessageEvent<In>) => S;
 
-/** Any client: what `In` its messages parse to. */
-type InOf<Client> = Client extends RealtimeClientBase<infer In, any> ? In : never;
+/** What a client's messages parse to: its `In`. */
+export type MessageOf<Client> = Client extends RealtimeClientBase<infer In, any> ? In : never;
 
 /**
  * Calls `listener` for every event of `type` on `client`, with one subscription
  * per client (an inline listener does not resubscribe on render; the latest one
  * is called). Unsubscribes on unmount and when `client` changes.
  */
-export function useRealtimeEvent<Client extends AnyClient, K extends keyof RealtimeEventMap<InOf<Client>>>(
+export function useRealtimeEvent<Client extends AnyClient, K extends keyof RealtimeEventMap<MessageOf<Client>>>(
   client: Client,
   type: K,
-  listener: (event: RealtimeEventMap<InOf<Client>>[K]) => void,
+  listener: (event: RealtimeEventMap<MessageOf<Client>>[K]) => void,
 ): void {
   const latest = useRef(listener);
   useLayoutEffect(() => {
     latest.current = listener;
   });
   useEffect(
-    () => (client as unknown as RealtimeClientBase<InOf<Client>, never>).on(type, (event) => latest.current(event)),
+    () => (client as unknown as RealtimeClientBase<MessageOf<Client>, never>).on(type, (event) => latest.current(event)),
     [client, type],
   );
 }
@@ -33,7 +33,7 @@ export function useRealtimeEvent<Client extends AnyClient, K extends keyof Realt
  * The latest message's data (after `parse`), or `undefined` before the first one.
  * Re-renders on every message.
  */
-export function useRealtimeMessages<Client extends AnyClient>(client: Client): InOf<Client> | undefined;
+export function useRealtimeMessages<Client extends AnyClient>(client: Client): MessageOf<Client> | undefined;
 /**
  * State folded from the messages, like `useReducer` over the stream: `reduce` runs
  * once per message (outside React's render, so never twice under StrictMode) and
@@ -47,12 +47,12 @@ export function useRealtimeMessages<Client extends AnyClient>(client: Client): I
  */
 export function useRealtimeMessages<Client extends AnyClient, S>(
   client: Client,
-  reduce: MessageReducer<InOf<Client>, S>,
+  reduce: MessageReducer<MessageOf<Client>, S>,
   initial: S,
 ): S;
 export function useRealtimeMessages<Client extends AnyClient, S>(
   client: Client,
-  reduce: MessageReducer<InOf<Client>, S | undefined> = (_state, message) => message as S,
+  reduce: MessageReducer<MessageOf<Client>, S | undefined> = (_state, message) => message as S,
   initial?: S,
 ): S | undefined {
   const [current, setCurrent] = useState({ client, value: initial });
@@ -65,7 +65,7 @@ export function useRealtimeMessages<Client extends AnyClient, S>(
   });
   useEffect(
     () =>
-      (client as unknown as RealtimeClientBase<InOf<Client>, never>).on('message', (event) => {
+      (client as unknown as RealtimeClientBase<MessageOf<Client>, never>).on('message', (event) => {
         if (folded.current.client !== client) folded.current = { client, value: initial };
         folded.current = { client, value: latest.current(folded.current.value, event.data, event) };
         setCurrent(folded.current);
