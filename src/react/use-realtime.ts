@@ -67,7 +67,11 @@ export function useRealtimeWith<Client extends AnyClient, In = unknown, Out = Se
     () => {
       const { url: first, options: opts } = { url, options };
       const read = () => latest.current;
-      const stableUrl = typeof first === 'function' ? trampolined(first, () => read().url) : first;
+      // Server rendering has no page to resolve a relative URL against, and the
+      // constructor checks a static URL at once: hand it a function there (never
+      // called: effects do not run on the server)
+      const stableUrl =
+        typeof first === 'function' ? trampolined(first, () => read().url) : globalThis.location === undefined ? () => first : first;
       // not from the constructor: in an effect, so a render React discards opens nothing
       return new Client(stableUrl, { ...trampolined(opts, () => read().options), autoConnect: false });
     },
@@ -121,6 +125,9 @@ export function useRealtimeWith<Client extends AnyClient, In = unknown, Out = Se
  * Under `<StrictMode>` it opens exactly one connection: the client is created with
  * `autoConnect: false` and connects a microtask after mount. Pass
  * `autoConnect: false` to connect yourself with `client.connect()`.
+ *
+ * Server rendering works: there the component renders `state: 'closed'` and no
+ * connection is made (effects only run in the browser).
  *
  * ```tsx
  * function Chat() {

@@ -13,14 +13,20 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
+import { entries, subpathOf, type Entry } from '../../tools/entries.mjs';
 import { CONSUMER_CJS, CONSUMER_ESM, CONSUMER_NODE10, CONSUMER_REACT } from './consumer.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, unknown> };
-/** Every module subpath of the exports map (not package.json, not the worker script). */
-const SUBPATHS = Object.keys(pkg.exports).filter((s) => s !== './package.json' && !s.endsWith('.js'));
-const SPECIFIERS = SUBPATHS.map((s) => (s === '.' ? 'pushline' : `pushline/${s.slice(2)}`));
-const CLIENT_SPECIFIERS = SPECIFIERS.filter((s) => s !== 'pushline/react');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+const specifierOf = (name: string, entry: Entry): string => (subpathOf(name, entry) === '.' ? 'pushline' : `pushline/${subpathOf(name, entry).slice(2)}`);
+/** Every entry, as apps import it. */
+const SPECIFIERS = Object.entries(entries).map(([name, entry]) => specifierOf(name, entry));
+/** The browser entries that export a RealtimeClient (not the hooks, not Node-only kits). */
+const CLIENT_SPECIFIERS = Object.entries(entries)
+  .filter(([name, entry]) => !entry.node && name !== 'react')
+  .map(([name, entry]) => specifierOf(name, entry));
+/** What the consumer brings itself: the peer dependencies (and react-dom for rendering). */
+const PEERS = [...Object.keys(pkg.peerDependencies ?? {}), 'react-dom', '@types/react'];
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 const WS = join(ROOT, 'node_modules/ws/index.js');
 
@@ -62,9 +68,9 @@ beforeAll(async () => {
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
   // offline, from the tarball alone: the package has no dependencies to fetch
   run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--cache', join(scratch, 'npm-cache'), tarball]);
-  // what the consumer brings itself: React and its types (optional peer dependency)
+  // what the consumer brings itself: the (optional) peer dependencies
   mkdirSync(join(consumer, 'node_modules/@types'), { recursive: true });
-  for (const dep of ['react', '@types/react']) symlinkSync(join(ROOT, 'node_modules', dep), join(consumer, 'node_modules', dep), 'dir');
+  for (const dep of PEERS) symlinkSync(join(ROOT, 'node_modules', dep), join(consumer, 'node_modules', dep), 'dir');
 
   http = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server: http });
@@ -94,6 +100,9 @@ for (const id of ${JSON.stringify(CLIENT_SPECIFIERS)}) {
   const { RealtimeClient } = ${load('id')};
   if (typeof RealtimeClient !== 'function') throw new Error(id + ': RealtimeClient is ' + typeof RealtimeClient);
   new RealtimeClient(${JSON.stringify(url)}, { autoConnect: false }).close(1000);
+}
+for (const id of ${JSON.stringify(SPECIFIERS)}) {
+  if (Object.keys(${load('id')}).length === 0) throw new Error(id + ' exports nothing');
 }
 if (typeof ${load("'pushline/react'")}.useRealtime !== 'function') throw new Error('pushline/react: no useRealtime');
 const out = {};
@@ -132,7 +141,7 @@ async function expectTwoConnections(script: string): Promise<void> {
 describe('the packed tarball', () => {
   it('ships the builds, one self-contained declaration file per entry and module kind, the LICENSE and the CHANGELOG', () => {
     const files = run('tar', ['-tzf', tarball]).split('\n');
-    for (const name of SUBPATHS.map((s) => (s === '.' ? 'pushline' : s.slice(2)))) {
+    for (const name of Object.keys(entries)) {
       for (const ext of ['.mjs', '.cjs', '.d.ts', '.d.cts']) expect(files).toContain(`package/dist/${name}${ext}`);
     }
     expect(files).toEqual(expect.arrayContaining(['package/LICENSE', 'package/CHANGELOG.md', 'package/dist/pushline.umd.min.js', 'package/dist/poll-worker.js']));
@@ -178,19 +187,44 @@ if (!(await import('node:fs')).existsSync(worker)) throw new Error('no worker fi
     });
   }
 
+  /** Bundles an app from the consumer project; returns the package files that put bytes into the output. */
+  const shipped = async (code: string): Promise<string[]> => {
+    const result = await build({
+      stdin: { contents: code, resolveDir: consumer, loader: 'js' },
+      bundle: true, minify: true, write: false, metafile: true, format: 'esm', platform: 'browser', logLevel: 'silent',
+      // React is the app's; here only whether the graph reaches it matters
+      external: ['react'],
+    });
+    const output = Object.values(result.metafile.outputs)[0]!;
+    const used = Object.entries(output.inputs).filter(([, input]) => input.bytesInOutput > 0).map(([path]) => path.replace(/^.*node_modules\/pushline\//, ''));
+    return [...used, ...output.imports.map((i) => i.path)].sort();
+  };
+
   it('an app importing pushline does not pull React in; one importing pushline/react does', async () => {
-    const bundle = async (code: string): Promise<string[]> => {
-      const result = await build({
-        stdin: { contents: code, resolveDir: consumer, loader: 'js' },
-        bundle: true, write: false, metafile: true, format: 'esm', platform: 'browser', logLevel: 'silent',
-        // React is the app's; here only its presence in the graph matters
-        external: ['react'],
-      });
-      return [...Object.keys(result.metafile.inputs), ...Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path))];
-    };
-    const plain = await bundle(`import { RealtimeClient } from 'pushline'; globalThis.c = new RealtimeClient('/live');`);
+    const plain = await shipped(`import { RealtimeClient } from 'pushline'; globalThis.c = new RealtimeClient('/live');`);
     expect(plain.filter((p) => /react/.test(p))).toEqual([]);
-    const hooks = await bundle(`import { useRealtime } from 'pushline/react'; globalThis.h = useRealtime;`);
-    expect(hooks).toContain('react');
+    expect(await shipped(`import { useRealtime } from 'pushline/react'; globalThis.h = useRealtime;`)).toContain('react');
+  });
+
+  it('useRealtimeWith(RealtimeClient of pushline/websocket) ships what pushline/websocket ships, plus the hooks', async () => {
+    const websocket = await shipped(`import { RealtimeClient } from 'pushline/websocket'; globalThis.c = () => new RealtimeClient('/live');`);
+    const hooks = await shipped(`import { useRealtimeWith } from 'pushline/react'; import { RealtimeClient } from 'pushline/websocket'; globalThis.h = () => useRealtimeWith(RealtimeClient, '/live');`);
+    expect(hooks.filter((p) => p !== 'dist/react.mjs' && p !== 'react')).toEqual(websocket);
+  });
+
+  it('server rendering: useRealtime with a relative URL renders (closed, no socket) and logs nothing', async () => {
+    const script = join(consumer, 'ssr.mjs');
+    writeFileSync(script, `
+import { createElement } from 'react';
+import { renderToString } from 'react-dom/server';
+import { useRealtime } from 'pushline/react';
+function Status() {
+  const { state, readyState } = useRealtime('/live', { heartbeat: { intervalMs: 1000 } });
+  return createElement('p', null, state + ' ' + readyState);
+}
+console.log(renderToString(createElement(Status)));
+`);
+    const { stdout, stderr } = await promisify(execFile)('node', [script], { cwd: consumer, encoding: 'utf8' });
+    expect({ stdout: stdout.trim(), stderr }).toEqual({ stdout: '<p>closed 3</p>', stderr: '' });
   });
 });
