@@ -163,11 +163,17 @@ describe('pushline/react under <StrictMode>', () => {
     expect(live!.closed).toBeUndefined();
   });
 
-  it('a new url closes the old connection and opens one new one', async () => {
+  it('a new url closes the old connection and opens one new one; the folded messages start again', async () => {
+    publish(connections[0]!, 1, 'on /a');
+    await page.waitForFunction(() => document.querySelectorAll('#messages li').length === 1);
     await app((a) => a.navigate('/b'));
     await until(() => connections.length === 2 && connections[0]!.closed !== undefined, 'the switch to /b');
     await isOpen('the switch to /b');
     expect(connections.map((c) => [c.path, c.closed])).toEqual([['/a', 1000], ['/b', undefined]]);
+    expect(await page.$$eval('#messages li', (items) => items.length)).toBe(0);
+    publish(connections[1]!, 1, 'on /b');
+    await page.waitForFunction(() => document.querySelector('#messages li')?.textContent === 'on /b');
+    expect(await page.$$eval('#messages li', (items) => items.map((li) => li.textContent))).toEqual(['on /b']);
   });
 
   it('a hidden <Activity> closes the connection; shown again, the same client connects once more', async () => {
