@@ -1,29 +1,61 @@
-// One `rollup -c` builds: the ESM entries (shared chunks, unminified: apps minify),
-// the UMD files for a <script> tag, and one bundled .d.ts per entry.
-import { existsSync } from 'node:fs';
+// One `rollup -c` builds, for every entry in tools/entries.mjs: ESM (`.mjs`, shared
+// chunks, unminified: apps minify) and CommonJS (`.cjs`) from one compilation, one
+// self-contained declaration file per module kind (`.d.ts` for import, `.d.cts` for
+// require); plus the UMD files for a <script> tag and the standalone poll worker.
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 import { dts } from 'rollup-plugin-dts';
+import { entries } from './tools/entries.mjs';
 import workerInline, { workerOutput, workerTypescript } from './tools/worker-inline.mjs';
 
-const entries = {
-  pushline: 'src/entries/index.ts',
-  websocket: 'src/entries/websocket.ts',
-  sse: 'src/entries/sse.ts',
-  'long-poll': 'src/entries/long-poll.ts',
-  'worker-poll': 'src/entries/worker-poll.ts',
-};
-const input = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
+const pkg = JSON.parse(readFileSync('./package.json', 'utf8'));
+const peers = Object.keys(pkg.peerDependencies ?? {});
+// peer dependencies (and their subpaths, e.g. react/jsx-runtime) are the app's to
+// install: never bundled; Node-only entries also keep Node's built-ins external
+const isPeer = (id) => peers.some((peer) => id === peer || id.startsWith(`${peer}/`));
+const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const external = (node) => (id) => isPeer(id) || (node && builtins.has(id));
+
 const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: undefined });
 
-export default [
-  {
-    input,
-    plugins: [workerInline(), ts()],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
+/**
+ * `#private;` is how TypeScript declares a class's ES private fields. Dropped from
+ * the shipped types: TypeScript reports TS18028 on it for consumers that compile to
+ * ES5 (node10-era setups without skipLibCheck), and, since each entry's declaration
+ * file carries its own copy of the classes, it would make a client from
+ * `pushline/websocket` unassignable to the type `pushline/react` declares. The
+ * fields stay private at run time; they were never part of the typed surface.
+ */
+const dropPrivateFields = {
+  name: 'drop-private-fields',
+  generateBundle(_options, bundle) {
+    for (const file of Object.values(bundle)) {
+      if (file.type === 'chunk') file.code = file.code.replace(/^[ \t]*#private;\r?\n/gm, '');
+    }
   },
+};
+
+const groups = [false, true]
+  .map((node) => Object.fromEntries(Object.entries(entries).filter(([, e]) => Boolean(e.node) === node).map(([name, e]) => [name, e.input])))
+  .map((input, node) => ({ input, node: node === 1 }))
+  .filter(({ input }) => Object.keys(input).length > 0);
+
+export default [
+  // ESM and CommonJS from one compilation: the same chunks, so `pushline` and
+  // `pushline/websocket` share one RealtimeClientBase in either module system
+  ...groups.map(({ input, node }) => ({
+    input,
+    external: external(node),
+    plugins: [workerInline(), ts()],
+    output: [
+      { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
+      { dir: 'dist', format: 'cjs', exports: 'named', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
+    ],
+  })),
   {
-    input: 'src/entries/index.ts',
+    input: entries.pushline.input,
     plugins: [workerInline(), ts()],
     output: [
       // one file for a <script> tag: the lazily loaded upload chunk is inlined
@@ -37,9 +69,15 @@ export default [
     plugins: [workerTypescript()],
     output: { file: 'dist/poll-worker.js', ...workerOutput },
   },
-  {
-    input,
+  // one declaration bundle per entry (no shared chunks), written twice: `.d.ts` is
+  // read as ESM (import), `.d.cts` as CommonJS (require)
+  ...Object.entries(entries).map(([name, e]) => ({
+    input: e.input,
+    external: external(Boolean(e.node)),
     plugins: [dts({ tsconfig: './tsconfig.json' })],
-    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
-  },
+    output: [
+      { file: `dist/${name}.d.ts`, format: 'es', plugins: [dropPrivateFields] },
+      { file: `dist/${name}.d.cts`, format: 'es', plugins: [dropPrivateFields] },
+    ],
+  })),
 ];

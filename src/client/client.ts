@@ -290,6 +290,7 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     return messageStream<In>(this, this.#ended, opts.signal);
   }
 
+  /** @internal */
   protected override listening(type: string): void {
     this.#live?.listen?.(type);
   }

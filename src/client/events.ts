@@ -135,13 +135,13 @@ export class Emitter<In> extends EventTarget {
     return !event.defaultPrevented;
   }
 
-  /** The listeners of a message type, if any: a message nobody listens to costs no event at all. */
+  /** The listeners of a message type, if any: a message nobody listens to costs no event at all. @internal */
   protected listeners(type: string): readonly unknown[] | undefined {
     const list = this.#lists.get(type);
     return list?.length ? list : undefined;
   }
 
-  /** Calls each listener of `list` in order with `event`; a throw is reported and the rest still run. */
+  /** Calls each listener of `list` in order with `event`; a throw is reported and the rest still run. @internal */
   protected deliver(list: readonly unknown[] | undefined, event: Event): void {
     for (const e of (list ?? []) as readonly Entry[]) {
       if (e.removed) continue;
@@ -157,12 +157,12 @@ export class Emitter<In> extends EventTarget {
     }
   }
 
-  /** Message types listened to so far. */
+  /** Message types listened to so far. @internal */
   protected get listened(): Iterable<string> {
     return this.#lists.keys();
   }
 
-  /** Called when a message type gets its first listener (native `EventSource` must register each name). */
+  /** Called when a message type gets its first listener (native `EventSource` must register each name). @internal */
   protected listening(_type: string): void {}
 
   static {

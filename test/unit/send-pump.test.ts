@@ -35,6 +35,7 @@ function target(duplex: boolean, options: Options = {}, ignoresAbort = false): T
         });
       if (!duplex) return deliver(o, data, post, signal!, (e) => report(e));
       written.push({ data, seq, signal });
+      return undefined;
     },
     close() {},
   };

@@ -142,7 +142,7 @@ function recorder() {
 
 function create(options: Options, lastEventId = ''): { t: Transport; rec: ReturnType<typeof recorder> } {
   const rec = recorder();
-  const t = workerPoll.create({ url: URL_, lastEventId, options: resolveOptions(options), listened: new Set(), sink: rec.sink });
+  const t = workerPoll.create({ url: URL_, lastEventId, options: resolveOptions(options), listened: new Set(), sink: rec.sink, report: (e) => rec.calls.push(['report', e]) });
   return { t, rec };
 }
 
