@@ -71,7 +71,6 @@ export const report = (error: unknown): void =>
 export class Emitter<In> extends EventTarget {
   /** Listener lists of message types; replaced, never mutated, so a dispatch in progress is stable. */
   readonly #lists = new Map<string, readonly Entry[]>();
-  readonly #handlers: Record<string, Handler<Event>> = {};
 
   /** Like `WebSocket.onopen`. */
   declare onopen: Handler<RealtimeEventMap<In>['open']>;
@@ -164,21 +163,23 @@ export class Emitter<In> extends EventTarget {
 
   /** Called when a message type gets its first listener (native `EventSource` must register each name). @internal */
   protected listening(_type: string): void {}
+}
 
-  static {
-    // One accessor pair per handler property, defined once. As in the DOM, the
-    // handler's listener is added when it is first set, and a non-function is null.
-    for (const type of ['open', 'message', 'error', 'close']) {
-      Object.defineProperty(this.prototype, `on${type}`, {
-        get(this: Emitter<unknown>) {
-          return this.#handlers[type] ?? null;
-        },
-        set(this: Emitter<unknown>, fn: unknown) {
-          const own = this.#handlers;
-          if (!(type in own)) this.addEventListener(type, (e) => own[type]?.call(this, e));
-          own[type] = typeof fn === 'function' ? (fn as Handler<Event>) : null;
-        },
-      });
-    }
-  }
+// One accessor pair per handler property, defined once (not in a `static {}` block:
+// Safari 16.0-16.3 lack those, and bundlers then rewrite every private field of the
+// class into WeakMap lookups). As in the DOM, the handler's listener is added when
+// it is first set, and a non-function is null.
+const handlers = new WeakMap<EventTarget, Record<string, Handler<Event>>>();
+for (const type of ['open', 'message', 'error', 'close']) {
+  Object.defineProperty(Emitter.prototype, `on${type}`, {
+    get(this: EventTarget) {
+      return handlers.get(this)?.[type] ?? null;
+    },
+    set(this: EventTarget, fn: unknown) {
+      let own = handlers.get(this);
+      if (!own) handlers.set(this, (own = {}));
+      if (!(type in own)) this.addEventListener(type, (e) => own[type]?.call(this, e));
+      own[type] = typeof fn === 'function' ? (fn as Handler<Event>) : null;
+    },
+  });
 }

@@ -12,12 +12,16 @@ export class Reconnector {
   #hintMs = 0;
   #authSpent = false;
 
-  constructor(
-    readonly policy: ReconnectOptions,
-    readonly classify: (info: CloseInfo) => boolean,
-    /** Whether credentials can be refreshed (a `url` or `headers` function): then a refusal earns one immediate retry. */
-    readonly canRefresh: boolean,
-  ) {}
+  readonly #policy: ReconnectOptions;
+  readonly #classify: (info: CloseInfo) => boolean;
+  readonly #canRefresh: boolean;
+
+  /** `canRefresh`: credentials can be refreshed (a `url` or `headers` function), so a refusal earns one immediate retry. */
+  constructor(policy: ReconnectOptions, classify: (info: CloseInfo) => boolean, canRefresh: boolean) {
+    this.#policy = policy;
+    this.#classify = classify;
+    this.#canRefresh = canRefresh;
+  }
 
   /**
    * The link proved itself: a connection stayed OPEN for `minUptimeMs`, or a
@@ -46,11 +50,11 @@ export class Reconnector {
    * streak: a server that accepts and then closes 4401 sees two connections, not a loop.
    */
   next(info: CloseInfo): number | undefined {
-    const retry = this.classify(info);
-    const refresh = !retry && !info.byUser && this.canRefresh && !this.#authSpent && isAuthFailure(info);
-    if ((!retry && !refresh) || this.attempt >= this.policy.maxAttempts) return undefined;
+    const retry = this.#classify(info);
+    const refresh = !retry && !info.byUser && this.#canRefresh && !this.#authSpent && isAuthFailure(info);
+    if ((!retry && !refresh) || this.attempt >= this.#policy.maxAttempts) return undefined;
     this.#authSpent ||= refresh;
     this.attempt++;
-    return refresh ? 0 : nextDelay(this.policy, this.attempt, Math.max(info.retryAfterMs ?? 0, this.#hintMs));
+    return refresh ? 0 : nextDelay(this.#policy, this.attempt, Math.max(info.retryAfterMs ?? 0, this.#hintMs));
   }
 }

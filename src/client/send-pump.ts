@@ -39,10 +39,14 @@ export class SendPump {
   #busy = false;
   #waiters: Waiter[] = [];
 
-  constructor(
-    readonly o: Resolved,
-    readonly report: (error: RealtimeError) => void,
-  ) {}
+  readonly #o: Resolved;
+  /** Where problems go (an `error` event); also handed to transports for sends that outlive a connection. */
+  readonly report: (error: RealtimeError) => void;
+
+  constructor(o: Resolved, report: (error: RealtimeError) => void) {
+    this.#o = o;
+    this.report = report;
+  }
 
   /** Bytes not yet delivered (queued, in flight, unacknowledged). */
   get bytes(): number {
@@ -53,12 +57,12 @@ export class SendPump {
   push(data: SendData): boolean {
     const t = this.#target;
     // an open WebSocket with nothing ahead takes it at once, whatever the queue bounds
-    if (t?.ping && !this.o.reliable && !this.#items.length) {
+    if (t?.ping && !this.#o.reliable && !this.#items.length) {
       t.send(data, undefined, undefined);
       return true;
     }
     const bytes = byteLength(data);
-    const { maxMessages, maxBytes, overflow } = this.o.queue;
+    const { maxMessages, maxBytes, overflow } = this.#o.queue;
     while (this.#items.length >= maxMessages || this.#bytes + bytes > maxBytes) {
       const oldest = this.#items.findIndex((item) => !item.sent);
       if (overflow === 'reject' || oldest < 0) {
@@ -68,7 +72,7 @@ export class SendPump {
       this.#remove(oldest);
     }
     const item: Item = { data, bytes, n: ++this.#count };
-    if (this.o.reliable && data instanceof Blob) {
+    if (this.#o.reliable && data instanceof Blob) {
       item.reading = data.arrayBuffer().then(
         (buffer) => {
           item.data = buffer;
@@ -128,12 +132,12 @@ export class SendPump {
     for (let t = this.#target; t === this.#target && t && !this.#busy; ) {
       const item = this.#items[this.#written];
       if (!item || item.reading) return;
-      if (this.o.reliable) item.seq ??= ++this.#seq;
+      if (this.#o.reliable) item.seq ??= ++this.#seq;
       item.sent = true;
       const stop = this.#stop;
       const result = t.send(item.data, item.seq, stop.signal);
       if (!result) {
-        if (this.o.reliable) this.#written++;
+        if (this.#o.reliable) this.#written++;
         else this.#remove(0);
         continue;
       }

@@ -249,15 +249,40 @@ const MAX_TIMER_MS = 2147483647;
  */
 export function checkNumber(name: string, value: unknown, min: number, max = MAX_TIMER_MS, integer = true): void {
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`);
-  if (!(value >= min && value <= max) || (integer && value !== Infinity && !Number.isInteger(value))) {
+  if (!(value >= min && value <= max) || (integer && value !== Infinity && value % 1)) {
     throw new RangeError(`${name} must be ${integer ? 'an integer ' : ''}in [${min}, ${max}], got ${value}`);
   }
 }
 
-/** Checks that `value` is one of `allowed`. */
-export function checkOneOf(name: string, value: unknown, allowed: readonly unknown[]): void {
-  if (!allowed.includes(value)) throw new TypeError(`${name} must be one of ${allowed.join(', ')}, got ${String(value)}`);
-}
+/**
+ * Every checked option: its path in the resolved options, then the minimum and
+ * maximum for a number (the longest timer when absent; `Infinity` allows Infinity),
+ * `0.5` as a third item for a number that need not be an integer, or the list of
+ * allowed values. Absent optional ones (heartbeat, idleTimeoutMs) are not checked.
+ */
+const RULES: ReadonlyArray<readonly [string, ...(number | readonly string[])[]]> = [
+  ['reconnect.initialDelayMs', 0],
+  ['reconnect.maxDelayMs', 0],
+  ['reconnect.factor', 1, 1e6, 0.5],
+  ['reconnect.maxAttempts', 0, Infinity],
+  ['reconnect.minUptimeMs', 0],
+  ['reconnect.maxHintMs', 0],
+  ['reconnect.jitter', ['full', 'none']],
+  ['connectTimeoutMs', 1],
+  ['heartbeat.intervalMs', 1],
+  ['heartbeat.timeoutMs', 0],
+  ['idleTimeoutMs', 1],
+  ['queue.maxMessages', 0, Infinity],
+  ['queue.maxBytes', 0, Infinity],
+  ['queue.overflow', ['reject', 'drop-oldest']],
+  ['eventSource', ['native', 'fetch']],
+  ['binaryType', ['blob', 'arraybuffer']],
+  ['lifecycle.hidden', ['keep', 'pause']],
+  ['longPoll.timeoutMs', 1],
+  ['pollIntervalMs', 1],
+  ['upload.chunkSize', 1, Infinity],
+  ['upload.highWaterMark', 1, Infinity],
+];
 
 const randomId = (): string =>
   // randomUUID needs a secure context; plain-http pages get 128 random bits another way
@@ -301,29 +326,12 @@ export function resolveOptions<In, Out, Name extends TransportName>(o: Options<I
     Worker: o.Worker ?? g.Worker,
   };
   validateProtocols(r.protocols);
-  const p = r.reconnect;
-  checkNumber('reconnect.initialDelayMs', p.initialDelayMs, 0);
-  checkNumber('reconnect.maxDelayMs', p.maxDelayMs, 0);
-  checkNumber('reconnect.factor', p.factor, 1, 1e6, false);
-  checkNumber('reconnect.maxAttempts', p.maxAttempts, 0, Infinity);
-  checkNumber('reconnect.minUptimeMs', p.minUptimeMs, 0);
-  checkNumber('reconnect.maxHintMs', p.maxHintMs, 0);
-  checkOneOf('reconnect.jitter', p.jitter, ['full', 'none']);
-  checkNumber('connectTimeoutMs', r.connectTimeoutMs, 1);
-  if (r.heartbeat) {
-    checkNumber('heartbeat.intervalMs', r.heartbeat.intervalMs, 1);
-    checkNumber('heartbeat.timeoutMs', r.heartbeat.timeoutMs, 0);
+  for (const [name, min, max, integer] of RULES) {
+    const value = name.split('.').reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], r);
+    if (value === undefined && /^(heartbeat|idle)/.test(name)) continue;
+    if (Array.isArray(min)) {
+      if (!min.includes(value as string)) throw new TypeError(`${name} must be one of ${min.join(', ')}, got ${String(value)}`);
+    } else checkNumber(name, value, min as number, max as number | undefined, integer !== 0.5);
   }
-  if (r.idleTimeoutMs !== undefined) checkNumber('idleTimeoutMs', r.idleTimeoutMs, 1);
-  checkNumber('queue.maxMessages', r.queue.maxMessages, 0, Infinity);
-  checkNumber('queue.maxBytes', r.queue.maxBytes, 0, Infinity);
-  checkOneOf('queue.overflow', r.queue.overflow, ['reject', 'drop-oldest']);
-  checkOneOf('eventSource', r.eventSource, ['native', 'fetch']);
-  checkOneOf('binaryType', r.binaryType, ['blob', 'arraybuffer']);
-  checkOneOf('lifecycle.hidden', r.lifecycle.hidden, ['keep', 'pause']);
-  checkNumber('longPoll.timeoutMs', r.longPoll.timeoutMs, 1);
-  checkNumber('pollIntervalMs', r.pollIntervalMs, 1);
-  checkNumber('upload.chunkSize', r.upload.chunkSize, 1, Infinity);
-  checkNumber('upload.highWaterMark', r.upload.highWaterMark, 1, Infinity);
   return r;
 }
