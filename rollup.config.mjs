@@ -16,6 +16,24 @@ const entries = {
 const input = Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
 const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: undefined });
 
+// pushline/server: Node only, built on its own (its own tsconfig, no DOM) so no
+// browser bundle can ever pull it in; node builtins and the peer dependencies stay imports
+const serverExternal = (id) => id.startsWith('node:') || id === 'ws' || id === 'redis';
+const server = [
+  {
+    input: { server: 'src/entries/server.ts' },
+    external: serverExternal,
+    plugins: [typescript({ tsconfig: './tsconfig.server.json', declaration: false, outDir: undefined, rootDir: undefined })],
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].mjs' },
+  },
+  {
+    input: { server: 'src/entries/server.ts' },
+    external: serverExternal,
+    plugins: [dts({ tsconfig: './tsconfig.server.json' })],
+    output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },
+  },
+];
+
 export default [
   {
     input,
@@ -42,4 +60,5 @@ export default [
     plugins: [dts({ tsconfig: './tsconfig.json' })],
     output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'chunks/[name]-[hash].d.ts' },
   },
+  ...(existsSync('src/entries/server.ts') ? server : []),
 ];

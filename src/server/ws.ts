@@ -1,0 +1,119 @@
+// WebSocket connections, in two flavours on the same path:
+// - plain (no subprotocol): every event's data as a raw text (or binary) frame,
+//   every client frame a `message`; the text `ping` is answered `pong`;
+// - `pushline.v1`: JSON frames with ids, resume from `lastEventId`, the reset
+//   frame first when that fails, sends with seq acknowledged cumulatively.
+import type { IncomingMessage } from 'node:http';
+import type { RawData, WebSocket } from 'ws';
+import { cursorOf, sessionOf, type Context, type SocketEntry } from './context.js';
+import { ackFrame, decodeClientFrame, jsonFrame, plainFrame, PONG_FRAME, RESET_FRAME, type ClientFrame } from './frames.js';
+import type { LogEntry } from './log.js';
+
+/** Client frames queued for processing before the socket stops being read. */
+const PAUSE_AT = 256;
+/** An ack goes out when the queue empties, or after this many processed frames. */
+const ACK_EVERY = 32;
+
+const asBuffer = (raw: RawData): Buffer => (Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw));
+
+/** Serves one accepted WebSocket; `reliable` when `pushline.v1` was selected. */
+export function serveWebSocket(ctx: Context, ws: WebSocket, req: IncomingMessage, url: URL, reliable: boolean): void {
+  const connectionId = ctx.nextId();
+  const sessionId = sessionOf(url);
+  const entry: SocketEntry = { ws, alive: true };
+  ctx.sockets.add(entry);
+  ws.on('error', () => {}); // protocol violations and resets end in 'close' below
+  ws.on('pong', () => (entry.alive = true));
+
+  const send = (frame: Buffer | string, binary = false): void => {
+    if (ws.readyState !== 1) return;
+    ws.send(frame, { binary });
+    // a client that does not read: drop it rather than buffer without bound; it resumes later
+    if (ws.bufferedAmount > ctx.options.maxBufferedBytes) ws.terminate();
+  };
+
+  const consumer = ctx.feed.join(reliable ? cursorOf(req, url) : undefined, {
+    begin(reset) {
+      if (reset) send(RESET_FRAME);
+    },
+    deliver: reliable
+      ? (entries) => {
+          for (const e of entries) send(jsonFrame(e));
+        }
+      : (entries: readonly LogEntry[]) => {
+          for (const e of entries) send(plainFrame(e), typeof e.data !== 'string');
+        },
+    fail(reason) {
+      if (ws.readyState === 1) ws.close(1013, reason);
+    },
+  });
+
+  ws.on('message', reliable ? reliableInbound() : plainInbound);
+  ws.on('close', (code) => {
+    consumer.leave();
+    ctx.sockets.delete(entry);
+    void ctx.events.emit('disconnect', { connectionId, sessionId, transport: 'websocket', code });
+  });
+  void ctx.events.emit('connection', { connectionId, sessionId, transport: 'websocket', protocol: reliable ? 'pushline.v1' : '', req });
+
+  function plainInbound(raw: RawData, isBinary: boolean): void {
+    entry.alive = true;
+    const data = isBinary ? asBuffer(raw) : asBuffer(raw).toString('utf8');
+    if (data === 'ping') return send('pong');
+    ctx.receive({ sessionId, seq: undefined, data, transport: 'websocket', connectionId, req }).catch((error: unknown) => ctx.report(error, 'websocket'));
+  }
+
+  function reliableInbound(): (raw: RawData, isBinary: boolean) => void {
+    // frames are processed one at a time, in order; acks follow what was stored
+    let chain = Promise.resolve();
+    let queued = 0;
+    let unacked = 0;
+    let acked = 0;
+    let highest = 0;
+    let failed = false;
+
+    const process = async (frame: Extract<ClientFrame, { type: 'message' }>): Promise<void> => {
+      if (failed) return;
+      try {
+        const last = await ctx.receive({ sessionId, seq: frame.seq, data: frame.data, transport: 'websocket', connectionId, req });
+        highest = Math.max(highest, last ?? frame.seq);
+      } catch (error) {
+        // the dedupe state is out of reach: nothing more is acknowledged; the client resends after reconnecting
+        failed = true;
+        ctx.report(error, 'websocket');
+        if (ws.readyState === 1) ws.close(1011, 'dedupe state unavailable');
+        return;
+      } finally {
+        queued--;
+        if (queued < PAUSE_AT / 4 && ws.isPaused) ws.resume();
+      }
+      unacked++;
+      if ((queued === 0 || unacked >= ACK_EVERY) && highest > acked) {
+        acked = highest;
+        unacked = 0;
+        send(ackFrame(highest));
+      }
+    };
+
+    return (raw, isBinary) => {
+      entry.alive = true;
+      if (failed) return;
+      if (isBinary) return void ws.close(1003, 'pushline.v1 frames are text');
+      const text = asBuffer(raw).toString('utf8');
+      let frame: ClientFrame | undefined;
+      try {
+        // a lone `ping` is what a client heartbeat without protocol frames sends
+        frame = text === 'ping' ? { type: 'ping' } : decodeClientFrame(text);
+      } catch (error) {
+        failed = true;
+        return void ws.close(1002, (error as Error).message);
+      }
+      if (!frame) return;
+      if (frame.type === 'ping') return send(PONG_FRAME);
+      const message = frame;
+      queued++;
+      if (queued >= PAUSE_AT && !ws.isPaused) ws.pause();
+      chain = chain.then(() => process(message));
+    };
+  }
+}
