@@ -70,7 +70,12 @@ export interface HubErrorEvent {
 
 /** The hub's events and their payloads. */
 export interface HubEvents {
-  /** A client send; each (sessionId, seq) exactly once. A returned promise delays the acknowledgement until it settles. */
+  /**
+   * A client send; each (sessionId, seq) exactly once. A returned promise
+   * delays the acknowledgement until it settles. A listener that throws or
+   * rejects gets the send again: it is not acknowledged (500 on POST, the
+   * WebSocket closed with 1011) and the client retransmits it.
+   */
   message: MessageEvent;
   connection: ConnectionEvent;
   disconnect: DisconnectEvent;
@@ -90,6 +95,8 @@ export interface StreamEntry {
 /** A WebSocket, for the ping timer. */
 export interface SocketEntry {
   readonly ws: WebSocket;
+  /** An upload socket (counted apart). */
+  readonly upload: boolean;
   /** Heard from since the last ping. */
   alive: boolean;
 }

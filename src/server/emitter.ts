@@ -8,8 +8,12 @@ export type Listener<T> = (payload: T) => unknown;
 
 export interface Emitter<Events extends object> {
   on<K extends keyof Events>(type: K, listener: Listener<Events[K]>): () => void;
-  /** Calls every listener of `type`; resolves once every returned promise settled (rejections are reported). */
-  emit<K extends keyof Events>(type: K, payload: Events[K]): Promise<void> | undefined;
+  /**
+   * Calls every listener of `type`. Returns whether all of them succeeded: at
+   * once when none returned a promise, else once every promise settled.
+   * Failures are reported to `onError` either way.
+   */
+  emit<K extends keyof Events>(type: K, payload: Events[K]): boolean | Promise<boolean>;
   has(type: keyof Events): boolean;
   clear(): void;
 }
@@ -26,18 +30,26 @@ export function createEmitter<Events extends object>(onError: (error: unknown, t
     },
     emit(type, payload) {
       const set = all.get(type);
-      if (!set || set.size === 0) return undefined;
-      let pending: Promise<unknown>[] | undefined;
+      if (!set || set.size === 0) return true;
+      let ok = true;
+      let pending: Promise<boolean>[] | undefined;
       // a copy: a listener that unsubscribes (or subscribes) does not disturb this round
       for (const listener of [...set]) {
         try {
           const result = (listener as Listener<typeof payload>)(payload);
-          if (isThenable(result)) (pending ??= []).push(Promise.resolve(result).catch((error: unknown) => onError(error, type)));
+          if (isThenable(result)) {
+            const settled = Promise.resolve(result).then(
+              () => true,
+              (error: unknown) => (onError(error, type), false),
+            );
+            (pending ??= []).push(settled);
+          }
         } catch (error) {
+          ok = false;
           onError(error, type);
         }
       }
-      return pending && Promise.all(pending).then(() => {});
+      return pending ? Promise.all(pending).then((results) => ok && results.every(Boolean)) : ok;
     },
     has: (type) => (all.get(type)?.size ?? 0) > 0,
     clear: () => all.clear(),

@@ -104,7 +104,7 @@ export function createEndpoint(ctx: Context, appWss: WebSocketServer, options: A
       if (!uploadWss || !sink) return refuseUpgrade(socket, 404);
       const uploads = sink;
       return void uploadWss.handleUpgrade(req, socket, head, (ws) => {
-        const entry = { ws, alive: true };
+        const entry = { ws, alive: true, upload: true };
         ctx.sockets.add(entry);
         ws.on('pong', () => (entry.alive = true));
         ws.on('message', () => (entry.alive = true));

@@ -29,9 +29,13 @@ export interface Attachment {
 
 /** Connections this process holds right now. */
 export interface HubStats {
+  /** WebSockets, plain and `pushline.v1`. */
   readonly websocket: number;
   readonly sse: number;
+  /** Polls being held. */
   readonly longPoll: number;
+  /** Upload sockets. */
+  readonly upload: number;
 }
 
 /** The server side of every pushline transport over one event log. */
@@ -195,7 +199,11 @@ export function createHub(options: HubOptions = {}): Hub {
 
     on: (type, listener) => events.on(type, listener),
 
-    stats: () => ({ websocket: sockets.size, sse: streams.size, longPoll: polls.size }),
+    stats() {
+      let upload = 0;
+      for (const s of sockets) if (s.upload) upload++;
+      return { websocket: sockets.size - upload, sse: streams.size, longPoll: polls.size, upload };
+    },
 
     async close() {
       if (closed) return;

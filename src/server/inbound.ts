@@ -31,16 +31,26 @@ export const validSessionId = (id: string): boolean => SESSION.test(id);
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
+/** A `message` listener threw or rejected: the send is not acknowledged, and its claim was released. */
+export class ListenerFailed extends Error {
+  constructor() {
+    super('a message listener failed');
+    this.name = 'ListenerFailed';
+  }
+}
+
 /**
  * Returns `receive(message)`: claims the send, runs the listeners when it is
  * fresh (awaiting what they return), and resolves with the cumulative ack for
- * the session (`undefined` without a seq). Rejects when the dedupe state cannot
- * be reached: then nothing was acknowledged and the client will send again.
+ * the session (`undefined` without a seq). Rejects, with nothing acknowledged,
+ * when the dedupe state cannot be reached, or with {@link ListenerFailed} when
+ * a listener failed: its claim is released first, so the client's retransmit
+ * runs the listeners again (a listener throws to ask for exactly that).
  */
-export function createReceiver(sessions: SessionStore, dispatch: (message: MessageEvent) => Promise<void> | undefined) {
+export function createReceiver(sessions: SessionStore, dispatch: (message: MessageEvent) => boolean | Promise<boolean>) {
   return async function receive(message: MessageEvent): Promise<number | undefined> {
     if (message.seq === undefined || message.sessionId === undefined) {
-      await dispatch(message);
+      if (!(await dispatch(message))) throw new ListenerFailed();
       return undefined;
     }
     // the same token on a retry: a claim that landed but whose reply was lost is still ours
@@ -54,7 +64,10 @@ export function createReceiver(sessions: SessionStore, dispatch: (message: Messa
         await delay(50 * 4 ** attempt);
       }
     }
-    if (claim.fresh) await dispatch(message);
+    if (claim.fresh && !(await dispatch(message))) {
+      await sessions.release(message.sessionId, message.seq, token);
+      throw new ListenerFailed();
+    }
     return claim.last;
   };
 }

@@ -61,6 +61,11 @@ export interface SessionStore {
    * same token (after a lost reply) is still `fresh`.
    */
   claim(sessionId: string, seq: number, token: string): Promise<Claim>;
+  /**
+   * Undoes the claim made with `token` for `seq` (its listeners failed), if no
+   * later seq was claimed meanwhile, so the client's retransmit is fresh again.
+   */
+  release(sessionId: string, seq: number, token: string): Promise<void>;
 }
 
 /** Receives new entries in log order, from every process writing to the log. */

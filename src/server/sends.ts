@@ -4,7 +4,7 @@
 // no further.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { answer, sessionOf, type Context } from './context.js';
-import { validSessionId } from './inbound.js';
+import { ListenerFailed, validSessionId } from './inbound.js';
 
 /** Whether a body of this type is delivered as text (the client sends strings as `text/plain`). */
 function isText(contentType: string | undefined): boolean {
@@ -48,6 +48,7 @@ export function serveSend(ctx: Context, req: IncomingMessage, res: ServerRespons
       () => answer(res, 204),
       (error: unknown) => {
         // nothing was stored: the client posts it again after Retry-After
+        if (error instanceof ListenerFailed) return answer(res, 500, { 'Retry-After': '1' });
         ctx.report(error, 'request');
         answer(res, 503, { 'Retry-After': '1' });
       },

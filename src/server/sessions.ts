@@ -14,6 +14,8 @@ export interface MemorySessionsOptions {
 
 interface Session {
   last: number;
+  /** `last` before the newest claim, for `release`. */
+  previous: number;
   token: string;
   touchedAt: number;
 }
@@ -43,9 +45,10 @@ export function memorySessions(options: MemorySessionsOptions = {}): SessionStor
       if (s && at - s.touchedAt >= ttlMs) s = undefined;
       let fresh: boolean;
       if (!s) {
-        s = { last: seq, token, touchedAt: at };
+        s = { last: seq, previous: 0, token, touchedAt: at };
         fresh = true;
       } else if (seq > s.last) {
+        s.previous = s.last;
         s.last = seq;
         s.token = token;
         fresh = true;
@@ -56,6 +59,14 @@ export function memorySessions(options: MemorySessionsOptions = {}): SessionStor
       sessions.set(sessionId, s);
       evict(at);
       return Promise.resolve({ fresh, last: s.last });
+    },
+    release(sessionId: string, seq: number, token: string): Promise<void> {
+      const s = sessions.get(sessionId);
+      if (s && s.last === seq && s.token === token) {
+        s.last = s.previous;
+        s.token = '';
+      }
+      return Promise.resolve();
     },
   };
 }

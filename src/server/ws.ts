@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import { cursorOf, sessionOf, type Context, type SocketEntry } from './context.js';
 import { ackFrame, decodeClientFrame, jsonFrame, plainFrame, PONG_FRAME, RESET_FRAME, type ClientFrame } from './frames.js';
+import { ListenerFailed } from './inbound.js';
 import type { LogEntry } from './log.js';
 
 /** Client frames queued for processing before the socket stops being read. */
@@ -20,7 +21,7 @@ const asBuffer = (raw: RawData): Buffer => (Buffer.isBuffer(raw) ? raw : Array.i
 export function serveWebSocket(ctx: Context, ws: WebSocket, req: IncomingMessage, url: URL, reliable: boolean): void {
   const connectionId = ctx.nextId();
   const sessionId = sessionOf(url);
-  const entry: SocketEntry = { ws, alive: true };
+  const entry: SocketEntry = { ws, alive: true, upload: false };
   ctx.sockets.add(entry);
   ws.on('error', () => {}); // protocol violations and resets end in 'close' below
   ws.on('pong', () => (entry.alive = true));
@@ -60,7 +61,8 @@ export function serveWebSocket(ctx: Context, ws: WebSocket, req: IncomingMessage
     entry.alive = true;
     const data = isBinary ? asBuffer(raw) : asBuffer(raw).toString('utf8');
     if (data === 'ping') return send('pong');
-    ctx.receive({ sessionId, seq: undefined, data, transport: 'websocket', connectionId, req }).catch((error: unknown) => ctx.report(error, 'websocket'));
+    // no seq, no acknowledgement: a failed listener was reported already, nothing to undo
+    ctx.receive({ sessionId, seq: undefined, data, transport: 'websocket', connectionId, req }).catch(() => {});
   }
 
   function reliableInbound(): (raw: RawData, isBinary: boolean) => void {
@@ -78,10 +80,11 @@ export function serveWebSocket(ctx: Context, ws: WebSocket, req: IncomingMessage
         const last = await ctx.receive({ sessionId, seq: frame.seq, data: frame.data, transport: 'websocket', connectionId, req });
         highest = Math.max(highest, last ?? frame.seq);
       } catch (error) {
-        // the dedupe state is out of reach: nothing more is acknowledged; the client resends after reconnecting
+        // not stored (a listener failed, or the dedupe state is out of reach): nothing from here
+        // on is acknowledged; the client reconnects and resends, in order
         failed = true;
-        ctx.report(error, 'websocket');
-        if (ws.readyState === 1) ws.close(1011, 'dedupe state unavailable');
+        if (!(error instanceof ListenerFailed)) ctx.report(error, 'websocket');
+        if (ws.readyState === 1) ws.close(1011, error instanceof ListenerFailed ? 'message listener failed' : 'dedupe state unavailable');
         return;
       } finally {
         queued--;

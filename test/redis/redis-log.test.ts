@@ -134,6 +134,20 @@ describe('redisLog', () => {
     ws.ws.close();
   });
 
+  it('a send whose listener failed on one node is processed when it is retried on the other', async () => {
+    const [a, b] = await cluster();
+    a!.hub.on('message', () => {
+      throw new Error('node A cannot store it');
+    });
+    const got: string[] = [];
+    b!.hub.on('message', ({ data }) => void got.push(String(data)));
+    const post = (n: HubServer): Promise<Response> => fetch(`${n.http}?sessionId=rel&seq=1`, { method: 'POST', body: 'once' });
+    expect((await post(a!)).status).toBe(500);
+    expect((await post(b!)).status).toBe(204);
+    expect((await post(b!)).status).toBe(204);
+    expect(got).toEqual(['once']);
+  });
+
   it('dedupe state is a Redis key with the session TTL', async () => {
     const [a] = await cluster(1, { sessionTtlMs: 60000 });
     const key = `test-${process.pid}-${keyN}`;

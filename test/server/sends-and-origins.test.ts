@@ -51,6 +51,20 @@ describe('POSTed sends', () => {
     c.ws.close();
   });
 
+  it('a listener that rejects gets a 500 (not stored); the retry of the same seq runs it again', async () => {
+    h = await startHub();
+    let calls = 0;
+    h.hub.on('message', async () => {
+      if (calls++ === 0) throw new Error('not now');
+    });
+    const first = await post(`${h.http}?sessionId=r&seq=1`, 'x');
+    expect(first.status).toBe(500);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect((await post(`${h.http}?sessionId=r&seq=1`, 'x')).status).toBe(204);
+    expect((await post(`${h.http}?sessionId=r&seq=1`, 'x')).status).toBe(204);
+    expect(calls).toBe(2);
+  });
+
   it('refuses bad seq and sessionId values with 400, and bodies over maxMessageBytes with 413', async () => {
     h = await startHub({ maxMessageBytes: 100 });
     const got: unknown[] = [];

@@ -132,18 +132,29 @@ describe('pushline.v1', () => {
     c.ws.close();
   });
 
-  it('a throwing listener is reported and does not stop the connection', async () => {
+  it('a listener that throws is reported, the send is not acknowledged, and the retransmit runs it again', async () => {
     h = await startHub();
     const errors: unknown[] = [];
     h.hub.on('error', ({ error }) => void errors.push(error));
-    h.hub.on('message', () => {
-      throw new Error('app bug');
+    let failures = 1;
+    const got: string[] = [];
+    h.hub.on('message', ({ data }) => {
+      if (failures-- > 0) throw new Error('database down');
+      got.push(String(data));
     });
-    const c = await openWs(url({ sessionId: 'x' }), V1);
-    c.send({ type: 'message', seq: 1, data: 'a' });
-    await waitFor(() => c.frames.some((f) => (f as Frame).type === 'ack'));
+    const a = await openWs(url({ sessionId: 'x' }), V1);
+    a.send({ type: 'message', seq: 1, data: 'a' });
+    a.send({ type: 'message', seq: 2, data: 'b' });
+    // not stored: no ack, and the connection is closed so the client resends in order
+    expect((await a.closed).code).toBe(1011);
+    expect(a.frames.filter((f) => (f as Frame).type === 'ack')).toEqual([]);
     expect(errors).toHaveLength(1);
-    c.ws.close();
+    const b = await openWs(url({ sessionId: 'x' }), V1);
+    b.send({ type: 'message', seq: 1, data: 'a' });
+    b.send({ type: 'message', seq: 2, data: 'b' });
+    await waitFor(() => b.frames.some((f) => (f as Frame).type === 'ack' && (f as Frame).seq === 2));
+    expect(got).toEqual(['a', 'b']);
+    b.ws.close();
   });
 
   it('malformed frames close the connection with 1002 (never crash the hub); unknown frame types are ignored', async () => {

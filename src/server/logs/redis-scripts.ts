@@ -54,16 +54,18 @@ if ARGV[2] == ep then range = redis.call('XRANGE', KEYS[1], '(' .. ARGV[3], '+',
 return {ep, last, maxdel, first, added, len, range}`);
 
 /**
- * Claims one client send. KEYS: the session hash. ARGV: seq, token, ttl (ms).
+ * Claims one client send. KEYS: the session hash (`l` the highest seq, `t` the
+ * token of its claim, `p` the value before it). ARGV: seq, token, ttl (ms).
  * Fresh when seq is above the highest recorded, or equal to it with the same
  * token (a retried claim whose reply was lost). Returns `{ fresh (0|1), last }`.
  */
 export const CLAIM = script(`
-local last = tonumber(redis.call('HGET', KEYS[1], 'l') or '0')
+local previous = redis.call('HGET', KEYS[1], 'l') or '0'
+local last = tonumber(previous)
 local seq = tonumber(ARGV[1])
 local fresh = 0
 if seq > last then
-  redis.call('HSET', KEYS[1], 'l', ARGV[1], 't', ARGV[2])
+  redis.call('HSET', KEYS[1], 'l', ARGV[1], 't', ARGV[2], 'p', previous)
   last = seq
   fresh = 1
 elseif seq == last and redis.call('HGET', KEYS[1], 't') == ARGV[2] then
@@ -71,3 +73,13 @@ elseif seq == last and redis.call('HGET', KEYS[1], 't') == ARGV[2] then
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {fresh, last}`);
+
+/**
+ * Releases a claim whose listeners failed. KEYS: the session hash. ARGV: seq,
+ * token. Only when that claim is still the newest: `last` goes back to what it was.
+ */
+export const RELEASE = script(`
+if redis.call('HGET', KEYS[1], 'l') == ARGV[1] and redis.call('HGET', KEYS[1], 't') == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'l', redis.call('HGET', KEYS[1], 'p') or '0', 't', '')
+end
+return 0`);

@@ -6,7 +6,7 @@
 // - the dedupe state of each session is a hash with a TTL, claimed by a script.
 // Ids are `<epoch>-<ms>-<seq>`: the stream's own id behind the epoch.
 import { classifyCursor, comparePositions, newEpoch, type Claim, type EventLog, type LogEntry, type LogListener, type LogRead, type Position } from '../log.js';
-import { APPEND, CLAIM, READ, type Script } from './redis-scripts.js';
+import { APPEND, CLAIM, READ, RELEASE, type Script } from './redis-scripts.js';
 
 /** Options of {@link redisLog}. */
 export interface RedisLogOptions {
@@ -214,6 +214,9 @@ export function redisLog(options: RedisLogOptions = {}): EventLog {
       async claim(sessionId: string, seq: number, token: string): Promise<Claim> {
         const reply = list(await run(commands, CLAIM, [`${key}:session:${sessionId}`], [String(seq), token, String(sessionTtlMs)]));
         return { fresh: Number(reply[0]) === 1, last: Number(reply[1]) };
+      },
+      async release(sessionId: string, seq: number, token: string): Promise<void> {
+        await run(commands, RELEASE, [`${key}:session:${sessionId}`], [String(seq), token]);
       },
     },
 
