@@ -115,7 +115,7 @@ export function createEndpoint(ctx: Context, appWss: WebSocketServer, options: A
     const reliable = protocols.includes(RELIABLE_PROTOCOL);
     const sessionId = sessionOf(url);
     if (sessionId !== undefined && !validSessionId(sessionId)) return refuseUpgrade(socket, 400);
-    appWss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ctx, ws, req, url, reliable));
+    appWss.handleUpgrade(req, socket, head, (ws) => serveWebSocket(ctx, ws, socket, req, url, reliable));
   }
 
   return {

@@ -53,10 +53,13 @@ export interface FeedOptions {
 
 export function createFeed({ log, maxBatch, maxBuffered, onEntry, onError }: FeedOptions): Feed {
   const consumers = new Set<State>();
-  // batches queued while one is being handed out: a listener that publishes
-  // (re-entrancy) must not slip its entry in ahead of the rest of this batch
+  // New entries wait for the end of the event-loop turn and go out as one batch:
+  // a burst of publishes becomes one write per connection instead of one each,
+  // and a listener that publishes (re-entrancy) can never slip its entry in
+  // ahead of the rest of a batch being handed out.
   const queue: (readonly LogEntry[])[] = [];
   let draining = false;
+  let scheduled = false;
 
   function hand(state: State, entries: readonly LogEntry[]): void {
     if (state.left) return;
@@ -74,10 +77,13 @@ export function createFeed({ log, maxBatch, maxBuffered, onEntry, onError }: Fee
   }
 
   function drain(): void {
+    scheduled = false;
     if (draining) return;
     draining = true;
     try {
-      for (let batch = queue.shift(); batch; batch = queue.shift()) {
+      while (queue.length) {
+        const batch = queue.length === 1 ? queue[0]! : queue.flat();
+        queue.length = 0;
         for (const state of consumers) {
           if (state.buffer) {
             state.buffer.push(...batch);
@@ -131,7 +137,10 @@ export function createFeed({ log, maxBatch, maxBuffered, onEntry, onError }: Fee
   const unsubscribe = log.subscribe(
     (entries) => {
       queue.push(entries);
-      drain();
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(drain);
+      }
     },
     () => {
       for (const state of [...consumers]) fail(state, 'log history lost');

@@ -14,6 +14,29 @@ const sseCache = new WeakMap<LogEntry, Buffer>();
 const jsonCache = new WeakMap<LogEntry, Buffer>();
 const plainCache = new WeakMap<LogEntry, Buffer>();
 
+/**
+ * A whole unmasked WebSocket frame (RFC 6455 section 5.2): FIN, the opcode
+ * (1 text, 2 binary), the length, the payload. Server frames are never masked,
+ * so one encoding serves every connection.
+ */
+export function wsFrame(payload: Buffer, opcode: 1 | 2): Buffer {
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x80 | opcode;
+  if (n < 126) frame[1] = n;
+  else if (n < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    frame.writeUInt32BE(n >>> 0, 6);
+  }
+  payload.copy(frame, head);
+  return frame;
+}
+
 const base64 = (data: Uint8Array): string => Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
 
 /** `data:` lines for any text: every line ending starts a new line, so none can end the event early. */
@@ -45,24 +68,24 @@ export const sseReset = (reason: ResetReason, head: string): string =>
 /** An id-only block: moves the client's cursor to `head` without dispatching an event. */
 export const sseCursor = (head: string): string => `id: ${head}\n\n`;
 
-/** One entry as a `pushline.v1` message frame, UTF-8 (sent as a text frame). */
+/** One entry as a whole `pushline.v1` message frame (a text frame of JSON). */
 export function jsonFrame(entry: LogEntry): Buffer {
   let bytes = jsonCache.get(entry);
   if (bytes === undefined) {
     const event = entry.event === undefined ? '' : `,"event":${JSON.stringify(entry.event)}`;
     const body = typeof entry.data === 'string' ? `"data":${JSON.stringify(entry.data)}` : `"base64":"${base64(entry.data)}"`;
-    bytes = Buffer.from(`{"type":"message","id":${JSON.stringify(entry.id)}${event},${body}}`);
+    bytes = wsFrame(Buffer.from(`{"type":"message","id":${JSON.stringify(entry.id)}${event},${body}}`), 1);
     jsonCache.set(entry, bytes);
   }
   return bytes;
 }
 
-/** One entry as a plain WebSocket message: its data, no id, no name (text frame for text, binary for bytes). */
+/** One entry as a whole plain WebSocket frame: its data, no id, no name (text frame for text, binary for bytes). */
 export function plainFrame(entry: LogEntry): Buffer {
   let bytes = plainCache.get(entry);
   if (bytes === undefined) {
     const data = entry.data;
-    bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    bytes = typeof data === 'string' ? wsFrame(Buffer.from(data), 1) : wsFrame(Buffer.from(data.buffer, data.byteOffset, data.byteLength), 2);
     plainCache.set(entry, bytes);
   }
   return bytes;

@@ -112,6 +112,8 @@ export function createHub(options: HubOptions = {}): Hub {
   // one server for every path: the selected subprotocol decides plain or reliable
   const appWss = new WebSocketServer({
     noServer: true,
+    // no compression: frames are encoded once for every connection (and deflate costs memory per socket)
+    perMessageDeflate: false,
     maxPayload: resolved.maxMessageBytes,
     handleProtocols: (protocols) => (protocols.has(RELIABLE_PROTOCOL) ? RELIABLE_PROTOCOL : false),
   });

@@ -4,6 +4,7 @@
 // - `pushline.v1`: JSON frames with ids, resume from `lastEventId`, the reset
 //   frame first when that fails, sends with seq acknowledged cumulatively.
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { cursorOf, sessionOf, type Context, type SocketEntry } from './context.js';
 import { ackFrame, decodeClientFrame, jsonFrame, plainFrame, PONG_FRAME, RESET_FRAME, type ClientFrame } from './frames.js';
@@ -15,10 +16,21 @@ const PAUSE_AT = 256;
 /** An ack goes out when the queue empties, or after this many processed frames. */
 const ACK_EVERY = 32;
 
+/** The length of a frame's header, as written by `wsFrame`. */
+const headerLength = (frame: Buffer): number => (frame[1]! < 126 ? 2 : frame[1] === 126 ? 4 : 10);
+
 const asBuffer = (raw: RawData): Buffer => (Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw));
 
-/** Serves one accepted WebSocket; `reliable` when `pushline.v1` was selected. */
-export function serveWebSocket(ctx: Context, ws: WebSocket, req: IncomingMessage, url: URL, reliable: boolean): void {
+/**
+ * Serves one accepted WebSocket; `reliable` when `pushline.v1` was selected.
+ * `socket` is the connection under it. Log entries are written to it as whole
+ * frames encoded once for every connection (a broadcast costs one write per
+ * socket, not one frame encoding each), corked per batch so a batch leaves in
+ * one write. That is safe because no extension is negotiated: ws then writes
+ * its own frames (pongs, acks, close) whole and synchronously, so frames never
+ * interleave, and ws.bufferedAmount still counts what waits in the socket.
+ */
+export function serveWebSocket(ctx: Context, ws: WebSocket, socket: Duplex, req: IncomingMessage, url: URL, reliable: boolean): void {
   const connectionId = ctx.nextId();
   const sessionId = sessionOf(url);
   const entry: SocketEntry = { ws, alive: true, upload: false };
@@ -26,24 +38,37 @@ export function serveWebSocket(ctx: Context, ws: WebSocket, req: IncomingMessage
   ws.on('error', () => {}); // protocol violations and resets end in 'close' below
   ws.on('pong', () => (entry.alive = true));
 
-  const send = (frame: Buffer | string, binary = false): void => {
-    if (ws.readyState !== 1) return;
-    ws.send(frame, { binary });
-    // a client that does not read: drop it rather than buffer without bound; it resumes later
+  // a client that does not read: drop it rather than buffer without bound; it resumes later
+  const check = (): void => {
     if (ws.bufferedAmount > ctx.options.maxBufferedBytes) ws.terminate();
   };
+  const send = (frame: string): void => {
+    if (ws.readyState !== 1) return;
+    ws.send(frame);
+    check();
+  };
+  const raw = ws.extensions === '';
 
   const consumer = ctx.feed.join(reliable ? cursorOf(req, url) : undefined, {
     begin(reset) {
       if (reset) send(RESET_FRAME);
     },
-    deliver: reliable
-      ? (entries) => {
-          for (const e of entries) send(jsonFrame(e));
+    deliver(entries: readonly LogEntry[]) {
+      if (ws.readyState !== 1) return;
+      const encode = reliable ? jsonFrame : plainFrame;
+      if (!raw) {
+        // with an extension (never negotiated by the hub's own server) ws must frame every message
+        for (const e of entries) {
+          const frame = encode(e);
+          ws.send(frame.subarray(headerLength(frame)), { binary: frame[0] === 0x82 });
         }
-      : (entries: readonly LogEntry[]) => {
-          for (const e of entries) send(plainFrame(e), typeof e.data !== 'string');
-        },
+        return check();
+      }
+      if (entries.length > 1) socket.cork();
+      for (const e of entries) socket.write(encode(e));
+      if (entries.length > 1) socket.uncork();
+      check();
+    },
     fail(reason) {
       if (ws.readyState === 1) ws.close(1013, reason);
     },
