@@ -29,3 +29,5 @@ export type {
 } from '../server/context.js';
 export type { Listener } from '../server/emitter.js';
 export type { Claim, EventLog, LogEntry, LogListener, LogRead, Position, ResetReason, SessionStore } from '../server/log.js';
+// for custom logs: the id format and the cursor rules every log applies
+export { classifyCursor, comparePositions, newEpoch, parseId } from '../server/log.js';

@@ -3,7 +3,7 @@
 // handler that emitted), and an `error` nobody listens to does not crash the
 // process: both go to `onError`.
 
-/** Listeners of the events in `Events` (`{ name: payload }`). */
+/** A listener of one hub event: gets its payload; may return a promise (`message` listeners are awaited). */
 export type Listener<T> = (payload: T) => unknown;
 
 export interface Emitter<Events extends object> {

@@ -73,8 +73,9 @@ export type LogListener = (entries: readonly LogEntry[]) => void;
 
 /**
  * An event log the hub serves from. `memoryLog()` and `redisLog()` implement it;
- * a custom log must keep ids in the `<epoch>-<position>` form described in the
- * server docs and apply the cursor rules of {@link classifyCursor}.
+ * a custom log (a database table, another broker) must keep ids in the
+ * `<epoch>-<position>` form ({@link parseId}) and apply the cursor rules of
+ * {@link classifyCursor} in `read`.
  */
 export interface EventLog {
   /** A short name for diagnostics (`'memory'`, `'redis'`). */
