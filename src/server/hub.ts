@@ -196,7 +196,8 @@ export function createHub(options: HubOptions = {}): Hub {
         if (event === 'message') event = undefined;
       }
       await ready;
-      return log.append(event, data);
+      // a copy: the caller may reuse its buffer, and the log replays these bytes later
+      return log.append(event, typeof data === 'string' ? data : Buffer.from(data));
     },
 
     on: (type, listener) => events.on(type, listener),

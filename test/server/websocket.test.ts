@@ -21,7 +21,9 @@ describe('plain WebSocket', () => {
     c.send('ping');
     await waitFor(() => c.raw.includes('pong'));
     await h.hub.publish('hello', { event: 'chat' });
-    await h.hub.publish(new Uint8Array([1, 2, 3]));
+    const bytes = new Uint8Array([1, 2, 3]);
+    await h.hub.publish(bytes);
+    bytes.fill(0); // the hub kept its own copy
     await waitFor(() => c.raw.length === 3);
     expect(c.raw[1]).toBe('hello');
     expect([...(c.raw[2] as Buffer)]).toEqual([1, 2, 3]);
