@@ -150,3 +150,31 @@ export function refuseUpgrade(socket: Duplex, status: number, headers: Record<st
   setTimeout(() => socket.destroy(), 1000).unref();
 }
 
+
+/** What {@link writable} needs of a response or a socket. */
+interface Outgoing {
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  readonly destroyed: boolean;
+  once(event: 'drain' | 'close', listener: () => void): unknown;
+}
+
+/**
+ * Resolves once `out` holds at most `limit` bytes not yet handed to the kernel
+ * (at once: `undefined`). A refused write is waited for with 'drain'; writes
+ * merely held back (an HTTP response corks its socket until the next tick) get
+ * a turn of the event loop to go out.
+ */
+export function writable(out: Outgoing, limit: number): Promise<void> | undefined {
+  if (out.destroyed || out.writableLength <= limit) return undefined;
+  return (async () => {
+    while (!out.destroyed && out.writableLength > limit) {
+      if (out.writableNeedDrain) {
+        await new Promise<void>((resolve) => {
+          out.once('drain', resolve);
+          out.once('close', resolve);
+        });
+      } else await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  })();
+}

@@ -16,6 +16,12 @@ export interface ConsumerSink {
   deliver(entries: readonly LogEntry[]): void;
   /** The consumer cannot continue (replay failed, buffer overflow, log wiped): close the connection. */
   fail(reason: string): void;
+  /**
+   * While a replay is paged in: a promise when the connection refused more
+   * writes for now, so the next page waits for it to drain (a resume from far
+   * back must not run into the connection's buffer limit).
+   */
+  drained?(): Promise<void> | undefined;
 }
 
 export interface Consumer {
@@ -122,6 +128,8 @@ export function createFeed({ log, maxBatch, maxBuffered, onEntry, onError }: Fee
     hand(state, read.entries);
     while (read.more && !state.left) {
       const last = read.entries[read.entries.length - 1]!;
+      await state.sink.drained?.();
+      if (state.left) return;
       read = await log.read(last.id, maxBatch);
       if (state.left) return;
       // trimmed while we were paging: the client must reconnect and be told

@@ -2,7 +2,7 @@
 // the cursor's answer from the log, so a log that is down is a 503 the client
 // can back off from, not a stream that opens and stays silent.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { answer, cursorOf, sessionOf, type Context, type StreamEntry } from './context.js';
+import { answer, cursorOf, sessionOf, writable, type Context, type StreamEntry } from './context.js';
 import { sseCursor, sseEvent, sseReset } from './frames.js';
 
 /** The headers of every event-stream answer. `X-Accel-Buffering` stops nginx from holding events back. */
@@ -52,6 +52,7 @@ export function serveSse(ctx: Context, req: IncomingMessage, res: ServerResponse
       if (res.headersSent) res.end();
       else answer(res, 503, { 'Retry-After': '1' });
     },
+    drained: () => writable(res, ctx.options.maxBufferedBytes / 2),
   });
 
   res.on('close', () => {

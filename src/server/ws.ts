@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
-import { cursorOf, sessionOf, type Context, type SocketEntry } from './context.js';
+import { cursorOf, sessionOf, writable, type Context, type SocketEntry } from './context.js';
 import { ackFrame, decodeClientFrame, jsonFrame, plainFrame, PONG_FRAME, RESET_FRAME, type ClientFrame } from './frames.js';
 import { ListenerFailed } from './inbound.js';
 import type { LogEntry } from './log.js';
@@ -72,6 +72,7 @@ export function serveWebSocket(ctx: Context, ws: WebSocket, socket: Duplex, req:
     fail(reason) {
       if (ws.readyState === 1) ws.close(1013, reason);
     },
+    drained: () => writable(socket, ctx.options.maxBufferedBytes / 2),
   });
 
   ws.on('message', reliable ? reliableInbound() : plainInbound);

@@ -111,6 +111,17 @@ describe('SSE', () => {
     kept.close();
   });
 
+  it('a resume from far back is replayed page by page, in order, within the connection buffer limit', async () => {
+    h = await startHub({ maxBatch: 10, maxBufferedBytes: 4096 });
+    const big = 'x'.repeat(300);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push(await h.hub.publish(`${i}:${big}`));
+    const s = await openSse(`${h.http}?lastEventId=${encodeURIComponent(ids[0]!)}`);
+    await waitFor(() => s.events().length === 59);
+    expect(s.events().map((e) => e.data!.split(':')[0])).toEqual(Array.from({ length: 59 }, (_, i) => String(i + 1)));
+    s.close();
+  });
+
   it('sends keep-alive comments on an idle stream', async () => {
     h = await startHub({ keepAliveMs: 20 });
     const s = await openSse(h.http);

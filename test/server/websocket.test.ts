@@ -73,6 +73,16 @@ describe('pushline.v1', () => {
     c.ws.close();
   });
 
+  it('a resume from far back is replayed page by page, in order, within the connection buffer limit', async () => {
+    h = await startHub({ maxBatch: 10, maxBufferedBytes: 4096 });
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) ids.push(await h.hub.publish(`${i}:${'y'.repeat(300)}`));
+    const c = await openWs(url({ lastEventId: ids[0]! }), V1);
+    await waitFor(() => c.frames.length === 59);
+    expect((c.frames as Frame[]).map((f) => f.data!.split(':')[0])).toEqual(Array.from({ length: 59 }, (_, i) => String(i + 1)));
+    c.ws.close();
+  });
+
   it('a foreign cursor gets exactly one reset frame, first, then the stream from the head', async () => {
     const before = memoryLog();
     const stale = await before.append(undefined, 'old');
