@@ -18,7 +18,9 @@ const isPeer = (id) => peers.some((peer) => id === peer || id.startsWith(`${peer
 const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 const external = (node) => (id) => isPeer(id) || (node && builtins.has(id));
 
-const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: undefined, rootDir: undefined });
+// Node-only entries (the server kit) compile against Node's types, the others against the DOM's
+const tsconfig = (node) => (node ? './tsconfig.server.json' : './tsconfig.json');
+const ts = (node = false) => typescript({ tsconfig: tsconfig(node), declaration: false, outDir: undefined, rootDir: undefined });
 
 /**
  * `#private;` is how TypeScript declares a class's ES private fields. Dropped from
@@ -48,7 +50,7 @@ export default [
   ...groups.map(({ input, node }) => ({
     input,
     external: external(node),
-    plugins: [workerInline(), ts()],
+    plugins: [workerInline(), ts(node)],
     output: [
       { dir: 'dist', format: 'es', entryFileNames: '[name].mjs', chunkFileNames: 'chunks/[name]-[hash].mjs' },
       { dir: 'dist', format: 'cjs', exports: 'named', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
@@ -74,7 +76,7 @@ export default [
   ...Object.entries(entries).map(([name, e]) => ({
     input: e.input,
     external: external(Boolean(e.node)),
-    plugins: [dts({ tsconfig: './tsconfig.json' })],
+    plugins: [dts({ tsconfig: tsconfig(Boolean(e.node)) })],
     output: [
       { file: `dist/${name}.d.ts`, format: 'es', plugins: [dropPrivateFields] },
       { file: `dist/${name}.d.cts`, format: 'es', plugins: [dropPrivateFields] },

@@ -7,7 +7,7 @@ import { entries, subpathOf } from './tools/entries.mjs';
 /** @type {Partial<import('typedoc').TypeDocOptions & import('typedoc-plugin-markdown').PluginOptions>} */
 export default {
   entryPoints: Object.values(entries).map((e) => e.input),
-  tsconfig: './tsconfig.json',
+  tsconfig: './tsconfig.docs.json',
   plugin: ['typedoc-plugin-markdown', './tools/typedoc-entries.mjs'],
   out: 'docs/api',
   readme: 'none',

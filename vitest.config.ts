@@ -7,7 +7,7 @@ export default defineConfig({
   // `?worker-inline` imports become the built worker's code, as in the bundles
   plugins: [{ ...workerInline(), enforce: 'pre' }],
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/server/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20000,
     hookTimeout: 20000,

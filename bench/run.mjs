@@ -9,6 +9,7 @@ import { stormTable } from './storm.mjs';
 import { throughput } from './browser.mjs';
 import { standaloneThroughput } from './standalone.mjs';
 import { latency } from './latency.mjs';
+import { serverBench } from './server.mjs';
 
 const rows = [];
 const row = (figure, ours, reference, ratio, budget, met) => rows.push({ figure, ours, reference, ratio, budget, verdict: met === undefined ? '' : met ? 'met' : 'MISSED' });
@@ -73,6 +74,11 @@ await section('latency', async () => {
   for (const [kind, refKind] of Object.entries(ref)) {
     row(`latency p50/p99, ${kind}`, `${l[kind].p50.toFixed(2)} / ${l[kind].p99.toFixed(2)} ms`, `${refKind} ${l[refKind].p50.toFixed(2)} / ${l[refKind].p99.toFixed(2)} ms`, (l[kind].p50 / l[refKind].p50).toFixed(2), '');
   }
+});
+
+await section('server', async () => {
+  // pushline/server: one hub process, 1,000 Node pushline.v1 clients, memoryLog and redisLog
+  for (const r of await serverBench()) row(r.figure, r.ours, r.reference, '', '');
 });
 
 await section('storm', async () => {

@@ -1,13 +1,16 @@
-// The demo's chat room: one conversation reachable over every transport.
+// The demo's chat room: one conversation over every transport and every demo
+// process, on a pushline/server hub.
 //
 // Clients send JSON: {"type":"join"|"leave","name"} or {"type":"says","name","text","cid"}
 // over their WebSocket or as HTTP POSTs (pushline's `send()` on SSE, long-poll and
-// worker-poll). The room numbers each message (`seq`) and hands it to everyone:
-// - WebSocket clients, as a text message;
-// - the event hub, as an SSE event of type `chat` (SSE streams and long-polls);
-// - a status document holding the latest messages (worker-poll clients).
-// HTTP sends are delivered at least once, so a message id (`cid`) chosen by the
-// client makes a retried POST harmless.
+// worker-poll); the hub hands each to `message` listeners. The room checks it,
+// numbers it (`seq`, from a counter all processes share) and publishes it as an
+// event named `chat`: WebSocket clients get its JSON as a text message, SSE and
+// long-poll clients an `event: chat`. Every process builds its view (the latest
+// messages, who is online, the worker-poll document) from the hub's `publish`
+// events, so they agree whichever process a message came in through. HTTP
+// sends without a session are at least once, so a message id (`cid`) chosen by
+// the client makes a retried POST harmless.
 
 const TYPES = new Set(['join', 'leave', 'says']);
 const VIA = new Set(['websocket', 'sse', 'long-poll', 'worker-poll']);
@@ -26,32 +29,52 @@ const clean = (value, max) => (typeof value === 'string' ? value.replace(UNSAFE,
 
 /**
  * @param {{
- *   hub: import('./server/events.mjs').EventHub,
+ *   hub: import('../src/entries/server.js').Hub,
  *   doc: import('./server/status.mjs').Status,
+ *   nextSeq: () => Promise<number>,
  *   keep?: number,
  *   onMessage?: (message: ChatMessage) => void,
- * }} options `keep`: messages kept (and published in the document)
+ *   onError?: (error: unknown) => void,
+ * }} options `keep`: messages kept (and published in the document); `nextSeq`: the shared counter
  */
-export function createChatRoom({ hub, doc, keep = 50, onMessage = () => {} }) {
+export function createChatRoom({ hub, doc, nextSeq, keep = 50, onMessage = () => {}, onError = () => {} }) {
   /** @type {ChatMessage[]} */
   const log = [];
-  /** @type {Set<import('ws').WebSocket>} */
-  const sockets = new Set();
   const seen = new Set();
   /** name -> last time seen, for the "online" list */
   const online = new Map();
-  let seq = 0;
+  /** WebSocket connection -> the name it joined as, for the leave when the tab goes away */
+  const joined = new Map();
+  let count = 0;
 
-  const publishDoc = () => doc.set(JSON.stringify({ seq, online: names(), messages: log }));
   const names = () => [...online.keys()].sort((a, b) => a.localeCompare(b));
+  const publishDoc = () => doc.set(JSON.stringify({ seq: count, online: names(), messages: log }));
   publishDoc();
 
+  const remember = (cid) => {
+    seen.add(cid);
+    if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
+  };
+
+  /** A chat event from the log, whichever process published it. */
+  function apply(message) {
+    count = Math.max(count, message.seq);
+    log.push(message);
+    log.sort((a, b) => a.seq - b.seq);
+    if (log.length > keep) log.splice(0, log.length - keep);
+    if (message.cid) remember(message.cid);
+    if (message.type === 'leave') online.delete(message.name);
+    else online.set(message.name, message.at);
+    publishDoc();
+    onMessage(message);
+  }
+
   /**
-   * Takes one client message (text); returns the message as published, or an error string.
+   * Takes one client message (text); resolves with the message as published, or an error string.
    * @param {string} text
-   * @param {string} via the transport it came over ('websocket' is decided by the server)
+   * @param {string} via the transport it came over, when the client does not say
    */
-  function post(text, via) {
+  async function post(text, via) {
     let input;
     try {
       input = JSON.parse(text);
@@ -63,72 +86,48 @@ export function createChatRoom({ hub, doc, keep = 50, onMessage = () => {} }) {
     if (!name) return 'a name is required';
     const cid = clean(input.cid, 64);
     if (cid && seen.has(cid)) return 'duplicate';
+    if (cid) remember(cid);
     const message = { type: input.type, seq: 0, at: Date.now(), name, via: VIA.has(input.via) ? input.via : via };
     if (input.type === 'says') {
       const said = clean(input.text, MAX_TEXT);
       if (!said) return 'empty message';
       message.text = said;
     }
-    if (cid) {
-      message.cid = cid;
-      seen.add(cid);
-      if (seen.size > MAX_SEEN) seen.delete(seen.values().next().value);
-    }
-    if (message.type === 'leave') online.delete(name);
-    else online.set(name, message.at);
-    publish(message);
+    if (cid) message.cid = cid;
+    message.seq = await nextSeq();
+    await hub.publish(JSON.stringify(message), { event: 'chat' });
     return message;
   }
 
-  function publish(message) {
-    message.seq = ++seq;
-    log.push(message);
-    if (log.length > keep) log.splice(0, log.length - keep);
-    const json = JSON.stringify(message);
-    hub.publish('chat', json);
-    for (const ws of sockets) if (ws.readyState === 1) ws.send(json);
-    publishDoc();
-    onMessage(message);
-  }
+  hub.on('publish', ({ event, data }) => {
+    if (event !== 'chat' || typeof data !== 'string') return;
+    try {
+      apply(JSON.parse(data));
+    } catch (error) {
+      onError(error);
+    }
+  });
+
+  // returned promise: the hub acknowledges the send (2xx, ack) once it is published
+  hub.on('message', async ({ data, transport, connectionId }) => {
+    if (typeof data !== 'string' || data === 'ping') return;
+    const result = await post(data, transport === 'websocket' ? 'websocket' : 'http');
+    if (typeof result === 'string' || transport !== 'websocket') return;
+    if (result.type === 'join') joined.set(connectionId, result.name);
+    else if (result.type === 'leave') joined.delete(connectionId);
+  });
+
+  hub.on('disconnect', ({ connectionId, code }) => {
+    const name = joined.get(connectionId);
+    joined.delete(connectionId);
+    // 1001 "going away": the tab was closed or left. Other closes (drops,
+    // heartbeat failures) are followed by a reconnect, so the name stays.
+    if (code === 1001 && name) void post(JSON.stringify({ type: 'leave', name }), 'websocket').catch(onError);
+  });
 
   return {
-    /** HTTP sends (the hub's `onMessage`): text bodies only, binary is ignored. */
-    receive(data, via = 'http') {
-      if (typeof data === 'string') post(data, via);
-    },
-
-    /** Serves one chat WebSocket: `ping` gets `pong` (heartbeat), anything else is a chat message. */
-    attach(ws) {
-      sockets.add(ws);
-      let name = '';
-      ws.on('message', (raw, binary) => {
-        if (binary) return;
-        const text = String(raw);
-        if (text === 'ping') return ws.send('pong');
-        const result = post(text, 'websocket');
-        if (typeof result === 'string') {
-          if (result !== 'duplicate') ws.send(JSON.stringify({ type: 'error', message: result }));
-        } else if (result.type === 'join') name = result.name;
-        else if (result.type === 'leave') name = '';
-      });
-      ws.on('close', (code) => {
-        sockets.delete(ws);
-        // 1001 "going away": the tab was closed or left. Other closes (drops,
-        // heartbeat failures) are followed by a reconnect, so the name stays.
-        if (code === 1001 && name) post(JSON.stringify({ type: 'leave', name }), 'websocket');
-      });
-    },
-
-    /** Sends `data` to every WebSocket client (stats ticks). */
-    broadcast(data) {
-      for (const ws of sockets) if (ws.readyState === 1) ws.send(data);
-    },
-
-    get sockets() {
-      return sockets.size;
-    },
     get count() {
-      return seq;
+      return count;
     },
     get online() {
       return names();

@@ -1,9 +1,8 @@
 import type { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { EventHub } from './server/events.mjs';
+import type { Hub, UploadStore } from '../src/entries/server.js';
 import type { Status } from './server/status.mjs';
-import type { UploadSink } from './server/upload-sink.mjs';
 
 export interface DemoServerOptions {
   /** Port to listen on; 0 picks a free one. @default 8080 */
@@ -16,14 +15,18 @@ export interface DemoServerOptions {
   maxUploadBytes?: number;
   /** Period of the stats tick (status document, SSE `stats` event, WebSocket message). @default 2000 */
   tickMs?: number;
-  /** SSE `retry:` sent at the start of every stream. @default 1000 */
-  retryMs?: number;
+  /** SSE `retry:` sent at the start of every stream: a fixed value, or a range drawn from per stream. @default [1000, 3000] */
+  retryMs?: number | [minMs: number, maxMs: number];
   /** How long a long-poll is held before a 204. @default 25000 */
   holdMs?: number;
   /** SSE keep-alive comment period. @default 15000 */
   keepAliveMs?: number;
   /** Origins besides the server's own allowed to connect (WebSocket Origin check, CORS). @default [] */
   allowedOrigins?: string[];
+  /** Keep the hub's log (and the chat counter) in this Redis, shared with every demo process on it. @default in memory */
+  redisUrl?: string;
+  /** The Redis key of the hub's stream (`<key>:chat-seq` numbers the chat). @default 'pushline-demo' */
+  redisKey?: string;
 }
 
 /** One chat room message, as broadcast. */
@@ -97,6 +100,9 @@ export interface DemoStats {
   tick: number;
   time: string;
   uptimeS: number;
+  /** `host:port` of the process that sent this (several may share a Redis log). */
+  node: string;
+  log: 'memory' | 'redis';
   clients: { websocket: number; sse: number; longPoll: number; upload: number };
   chat: { messages: number; online: string[] };
   uploads: { completed: number; bytes: number };
@@ -119,14 +125,15 @@ export interface DemoServer {
   readonly url: string;
   readonly port: number;
   readonly server: Server;
-  /** SSE, long-poll and HTTP sends at /events. */
-  readonly hub: EventHub;
+  /** pushline/server: WebSocket at /chat, SSE, long-poll and HTTP sends at /events, uploads at /upload. */
+  readonly hub: Hub;
   /** The worker-poll stats document at /status. */
   readonly status: Status;
   /** The worker-poll chat document at /chat/log. */
   readonly chatDoc: Status;
-  readonly chat: { readonly log: ChatMessage[]; readonly online: string[]; readonly count: number; readonly sockets: number };
-  readonly sink: UploadSink;
+  readonly chat: { readonly log: ChatMessage[]; readonly online: string[]; readonly count: number };
+  /** Where uploads are stored. */
+  readonly sink: UploadStore;
   readonly chaos: Chaos;
   readonly events: EventEmitter<DemoServerEvents>;
   readonly requests: RequestRecord[];

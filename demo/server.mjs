@@ -1,20 +1,22 @@
 #!/usr/bin/env node
-// The demo server: one Node process (node:http + ws, no framework) that speaks
-// every wire convention of docs/PROTOCOL.md, composed from the reference modules
-// in demo/server/ (event hub, status document, upload sink), plus a chat room
-// reachable over every transport and chaos controls that break connections on
-// demand.
+// The demo server: one Node process (node:http, no framework). Every transport
+// is served by pushline/server (the built dist/server.mjs): one hub on the paths
+// below, over an in-memory log, or a Redis Stream when REDIS_URL is set, so that
+// several demo processes serve one chat. This file adds the chat room, the
+// worker-poll documents, chaos controls that break connections on demand, and
+// the static pages.
 //
-//   node demo/server.mjs                       # http://127.0.0.1:8080/ (PORT, HOST to change)
+//   node demo/server.mjs                               # http://127.0.0.1:8080/ (PORT, HOST to change)
+//   REDIS_URL=redis://127.0.0.1:6379 PORT=8081 node demo/server.mjs   # a second process, same chat
 //   const demo = await startDemoServer({ port: 0 });   // in-process, for tests
 //
 // Routes
 //   GET  /, /umd.html, /*.js, /*.css   the demo pages (demo/), /dist/* the built package
-//   WS   /chat                         chat room: JSON messages, `ping` -> `pong`
-//   WS   /upload                       chunked upload, subprotocol pushline-upload.v1
-//   GET  /events                       SSE (`event: chat`, `event: stats`, ids, `retry:`)
-//   GET  /events?transport=long-poll   long-poll, same events
-//   POST /events                       HTTP sends: chat messages from the HTTP transports
+//   WS   /chat                         the hub: chat messages as plain frames (`ping` -> `pong`), or pushline.v1
+//   WS   /upload                       the hub's upload sink, subprotocol pushline-upload.v1
+//   GET  /events                       the hub: SSE (`event: chat`, `event: stats`, ids, `retry:`)
+//   GET  /events?transport=long-poll   the hub: long-poll, same events
+//   POST /events                       the hub: HTTP sends (chat messages from the HTTP transports)
 //   GET  /status                       worker-poll: server stats with ETag/Last-Modified, 304
 //   GET  /chat/log                     worker-poll: the latest chat messages, same validators
 //   GET  /chaos                        chaos state; POST /chaos/{drop,refuse,freeze,thaw,block-websocket,reset}
@@ -24,12 +26,13 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { WebSocketServer } from 'ws';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createHub, memoryLog, redisLog } from '../dist/server.mjs';
 import { createChaos, parseSeconds } from './chaos.mjs';
 import { createChatRoom } from './chat-room.mjs';
-import { cors, createEventHub } from './server/events.mjs';
+import { cors } from './server/cors.mjs';
 import { createStatus } from './server/status.mjs';
-import { createUploadSink } from './server/upload-sink.mjs';
 import { DIST, serveStatic } from './static.mjs';
 
 const COOKIE = 'pushline_demo';
@@ -37,6 +40,8 @@ const LOOPBACK = ['127.0.0.1', 'localhost', '[::1]'];
 const WILDCARD = new Set(['0.0.0.0', '::', '']);
 /** Requests remembered for tests and debugging. */
 const MAX_REQUESTS = 500;
+/** The paths the hub serves (the pages expect the WebSocket, SSE and upload apart). */
+const HUB_PATHS = ['/events', '/chat', '/upload'];
 
 /**
  * Starts the demo server.
@@ -50,44 +55,70 @@ export async function startDemoServer(options = {}) {
     uploadDir,
     maxUploadBytes,
     tickMs = 2000,
-    retryMs = 1000,
+    retryMs = [1000, 3000],
     holdMs = 25000,
     keepAliveMs = 15000,
     allowedOrigins = [],
+    redisUrl,
+    redisKey = 'pushline-demo',
   } = options;
   const startedAt = Date.now();
   const events = new EventEmitter();
   /** @type {import('./server.d.mts').RequestRecord[]} */
   const requests = [];
+  /** Upgrade records by request, completed when the hub reports the connection. */
+  const upgrades = new WeakMap();
   const uploads = { completed: 0, bytes: 0, received: 0 };
-  const counts = { sse: 0, longPoll: 0 };
   let tick = 0;
+  let actualPort = port;
 
   const chaos = createChaos({ onChange: () => events.emit('chaos', chaos.state()) });
-  const hub = createEventHub({
-    path: '/events',
+  const shared = redisUrl ? await redisCounter(redisUrl, `${redisKey}:chat-seq`) : undefined;
+  let localSeq = 0;
+  const hub = createHub({
+    log: redisUrl ? redisLog({ url: redisUrl, key: redisKey }) : memoryLog({ maxLen: 10000 }),
+    // the same rule as every other route here (checked before the hub sees a request)
+    allowedOrigins: (_origin, req) => originAllowed(req),
     retryMs,
     holdMs,
     keepAliveMs,
-    maxEvents: 2000,
-    onMessage: (message) => {
-      chat.receive(message.data);
-      // the hub keeps every POST for tests; a long-running demo must not
-      if (hub.received.length > 100) hub.received.splice(0, hub.received.length - 100);
-    },
+    maxMessageBytes: 64 * 1024,
   });
+  hub.on('error', ({ error, context }) => console.error(`hub (${context}):`, error));
+  const handler = hub.handler({
+    path: HUB_PATHS,
+    upload: { dir: uploadDir ?? mkdtempSync(join(tmpdir(), 'pushline-uploads-')), ...(maxUploadBytes ? { maxBytes: maxUploadBytes } : {}) },
+  });
+  const sink = handler.uploads;
   const status = createStatus({ path: '/status', body: '{}' });
   const chatDoc = createStatus({ path: '/chat/log', body: '{}' });
-  const chat = createChatRoom({ hub, doc: chatDoc, onMessage: (m) => events.emit('chat', m) });
-  const sink = createUploadSink({ ...(uploadDir ? { dir: uploadDir } : {}), ...(maxUploadBytes ? { maxBytes: maxUploadBytes } : {}) });
-  const chatWss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-  const uploadWss = new WebSocketServer({ noServer: true, handleProtocols: sink.handleProtocols });
+  const chat = createChatRoom({
+    hub,
+    doc: chatDoc,
+    nextSeq: shared ? shared.next : async () => ++localSeq,
+    onMessage: (m) => events.emit('chat', m),
+    onError: (error) => console.error('chat:', error),
+  });
+  hub.on('connection', ({ req }) => {
+    const entry = upgrades.get(req);
+    if (entry) entry.status = 101;
+  });
+  // what the page's upload panel and the tests watch, from the hub's upload events
+  hub.on('upload-progress', ({ offset, bytes }) => {
+    uploads.received += bytes;
+    events.emit('upload-data', { received: offset, total: uploads.received });
+  });
+  hub.on('upload', ({ id, size, sha256 }) => {
+    uploads.completed++;
+    uploads.bytes += size;
+    events.emit('upload-done', { type: 'done', id, size, sha256 });
+  });
   const server = createServer((req, res) => void route(req, res).catch((error) => fail(res, error)));
   chaos.track(server);
 
   // --- who may talk to us ------------------------------------------------------
-  let actualPort = port;
   const openToAll = WILDCARD.has(host);
+  const shownHost = () => (openToAll ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host);
   const hosts = () => new Set([...LOOPBACK, host].map((h) => `${h}:${actualPort}`));
   const extraOrigins = new Set(allowedOrigins.map((o) => new URL(o).origin));
   // a Host we do not answer to is a DNS-rebinding attempt (or a misconfiguration)
@@ -126,7 +157,7 @@ export async function startDemoServer(options = {}) {
     if (!hostAllowed(req)) return text(res, 421, 'unknown host');
     if (!originAllowed(req)) return text(res, 403, 'origin not allowed');
     if (path === '/chaos' || path.startsWith('/chaos/')) return chaosRoute(req, res, path, url);
-    if (path === '/events' || path === '/status' || path === '/chat/log') return transportRoute(req, res, path, url);
+    if (path === '/events' || path === '/status' || path === '/chat/log') return transportRoute(req, res, path);
     const page = req.headers.cookie?.includes(`${COOKIE}=`)
       ? {}
       : { 'set-cookie': `${COOKIE}=${randomBytes(12).toString('hex')}; Path=/; SameSite=Lax; HttpOnly` };
@@ -134,22 +165,22 @@ export async function startDemoServer(options = {}) {
     text(res, 404, 'not found');
   }
 
-  function transportRoute(req, res, path, url) {
-    cors(req, res);
+  function transportRoute(req, res, path) {
     // the documents are read-only here: their own POST would let anyone replace them
-    if (req.method === 'POST' && path !== '/events') return text(res, 405, 'read-only', { allow: 'GET, HEAD, OPTIONS' });
+    if (req.method === 'POST' && path !== '/events') {
+      cors(req, res);
+      return text(res, 405, 'read-only', { allow: 'GET, HEAD, OPTIONS' });
+    }
     if (req.method !== 'OPTIONS') {
       if (chaos.refusing) {
+        cors(req, res);
         return text(res, 503, 'refusing service (chaos)', { 'retry-after': String(chaos.retryAfterSeconds), 'cache-control': 'no-store' });
       }
       chaos.live(req.socket, res);
-      if (path === '/events' && req.method === 'GET') {
-        const kind = url.searchParams.get('transport') === 'long-poll' ? 'longPoll' : 'sse';
-        counts[kind]++;
-        res.on('close', () => counts[kind]--);
-      }
     }
-    hub.handle(req, res) || status.handle(req, res) || chatDoc.handle(req, res);
+    if (path === '/events') return void handler.handleRequest(req, res);
+    cors(req, res);
+    status.handle(req, res) || chatDoc.handle(req, res);
   }
 
   function chaosRoute(req, res, path, url) {
@@ -204,41 +235,13 @@ export async function startDemoServer(options = {}) {
     if (!hostAllowed(req)) return refuse(421, 'Misdirected Request');
     // a browser always sends Origin on a WebSocket: only pages of this server (or listed ones) may connect
     if (!originAllowed(req)) return refuse(403, 'Forbidden');
-    const wss = path === '/chat' ? chatWss : path === '/upload' ? uploadWss : undefined;
-    if (!wss) return refuse(404, 'Not Found');
+    if (path !== '/chat' && path !== '/upload') return refuse(404, 'Not Found');
     if (chaos.refusing) return refuse(503, 'Service Unavailable', { 'Retry-After': String(chaos.retryAfterSeconds) });
-    if (wss === chatWss && chaos.websocketBlocked) return refuse(403, 'Forbidden');
+    if (path === '/chat' && chaos.websocketBlocked) return refuse(403, 'Forbidden');
     chaos.live(socket);
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      entry.status = 101;
-      if (wss === chatWss) chat.attach(ws);
-      else {
-        sink.handle(ws);
-        observeUpload(ws);
-      }
-    });
+    upgrades.set(req, entry);
+    handler.handleUpgrade(req, socket, head);
   });
-
-  /** Counts upload bytes and completions as they pass (the sink stays untouched). */
-  function observeUpload(ws) {
-    let received = 0;
-    ws.on('message', (raw, binary) => {
-      if (!binary) return;
-      received += raw.length;
-      uploads.received += raw.length;
-      events.emit('upload-data', { received, total: uploads.received });
-    });
-    const send = ws.send.bind(ws);
-    ws.send = (data, ...rest) => {
-      if (typeof data === 'string' && data.startsWith('{"type":"done"')) {
-        const done = JSON.parse(data);
-        uploads.completed++;
-        uploads.bytes += done.size;
-        events.emit('upload-done', done);
-      }
-      return send(data, ...rest);
-    };
-  }
 
   // --- the stats tick: the status document, an SSE `stats` event, a WebSocket message
   function stats() {
@@ -247,7 +250,9 @@ export async function startDemoServer(options = {}) {
       tick,
       time: new Date().toISOString(),
       uptimeS: Math.round((Date.now() - startedAt) / 1000),
-      clients: { websocket: chat.sockets, sse: counts.sse, longPoll: counts.longPoll, upload: uploadWss.clients.size },
+      node: `${shownHost()}:${actualPort}`,
+      log: redisUrl ? 'redis' : 'memory',
+      clients: (({ websocket, sse, longPoll, upload }) => ({ websocket, sse, longPoll, upload }))(hub.stats()),
       chat: { messages: chat.count, online: chat.online },
       uploads: { completed: uploads.completed, bytes: uploads.bytes },
       statusDoc: { ok: status.counts.ok, notModified: status.counts.notModified },
@@ -259,8 +264,8 @@ export async function startDemoServer(options = {}) {
     chat.prune(10 * 60 * 1000);
     const doc = JSON.stringify(stats());
     status.set(doc);
-    hub.publish('stats', doc);
-    chat.broadcast(doc);
+    // to every client of every process: SSE `event: stats`, a plain WebSocket text message
+    hub.publish(doc, { event: 'stats' }).catch(() => {});
   }, tickMs);
   ticker.unref();
   status.set(JSON.stringify(stats()));
@@ -273,10 +278,9 @@ export async function startDemoServer(options = {}) {
     });
   });
   actualPort = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
-  const shownHost = WILDCARD.has(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
 
   return {
-    url: `http://${shownHost}:${actualPort}`,
+    url: `http://${shownHost()}:${actualPort}`,
     port: actualPort,
     server,
     hub,
@@ -292,16 +296,33 @@ export async function startDemoServer(options = {}) {
     async close() {
       clearInterval(ticker);
       chaos.close();
-      hub.close();
-      for (const ws of [...chatWss.clients, ...uploadWss.clients]) ws.terminate();
-      chatWss.close();
-      uploadWss.close();
-      await sink.close();
+      await hub.close();
+      await shared?.close();
       await new Promise((done) => {
         server.close(() => done(undefined));
         chaos.destroyAll();
       });
     },
+  };
+}
+
+/** The chat's message counter in Redis, shared by every demo process on it (INCR). */
+async function redisCounter(url, key) {
+  const { createClient } = await import('redis');
+  const client = createClient({ url, disableOfflineQueue: true });
+  client.on('error', () => {}); // the hub reports Redis trouble; the counter just fails that message
+  const connecting = client.connect();
+  connecting.catch(() => {});
+  const timer = new Promise((_, reject) => setTimeout(() => reject(new Error(`Redis at ${url} did not answer within 5 s`)), 5000).unref());
+  try {
+    await Promise.race([connecting, timer]);
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
+  return {
+    next: async () => Number(await client.incr(key)),
+    close: () => client.close().catch(() => client.destroy()),
   };
 }
 
@@ -334,7 +355,8 @@ async function main() {
       port,
       host,
       ...(process.env.UPLOAD_DIR ? { uploadDir: resolve(process.env.UPLOAD_DIR) } : {}),
-      allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '').split(',').filter(Boolean),
+      ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+      allowedOrigins: (process.env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     });
   } catch (error) {
     if (error.code === 'EADDRINUSE') {
@@ -349,6 +371,7 @@ async function main() {
   }
   console.log(`pushline demo running. Open ${demo.url}/ (and a second tab to chat)`);
   console.log(`  UMD page: ${demo.url}/umd.html   uploads go to ${demo.sink.dir}`);
+  console.log(process.env.REDIS_URL ? `  log: Redis at ${process.env.REDIS_URL} (start more processes with other PORTs: one chat)` : '  log: in memory (REDIS_URL=redis://... to share it between processes)');
   console.log('  Ctrl+C to stop');
   const stop = () => {
     console.log('\nstopping');

@@ -15,6 +15,7 @@ export const entries = {
   'long-poll': { input: 'src/entries/long-poll.ts' },
   'worker-poll': { input: 'src/entries/worker-poll.ts' },
   react: { input: 'src/entries/react.ts' },
+  server: { input: 'src/entries/server.ts', node: true },
 };
 
 /** Files in `exports` that are not modules: served as they are, no types, no require. */

@@ -1,6 +1,7 @@
 // Server side of pushline's HTTP transports (docs/PROTOCOL.md, SPEC §4): SSE,
 // long-poll and POST sends over one in-memory, sequence-numbered event log.
-// Plain Node ESM without dependencies, shared by the demo server and the tests.
+// Plain Node ESM without dependencies: a minimal reference, and a fixture for
+// the client's tests. The demo server runs on pushline/server (src/server/).
 //
 //   const hub = createEventHub({ path: '/events' });
 //   http.createServer((req, res) => hub.handle(req, res) || res.writeHead(404).end());

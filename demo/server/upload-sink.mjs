@@ -1,6 +1,7 @@
 // The receiving side of pushline's chunked upload (SPEC §5, subprotocol
-// `pushline-upload.v1`), written as a reference for server authors and reused by
-// the demo server and the tests.
+// `pushline-upload.v1`), written as a reference for server authors and kept as a
+// fixture for the client's tests. The demo server uses pushline/server's sink
+// (src/server/upload-sink.ts), which also closes upload sockets after `done`.
 //
 // Files are stored as `<key>.part` while incomplete and `<key>` when done, where
 // `<key>` is a hash of the client's id: nothing the client sends ever becomes a
