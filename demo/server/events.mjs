@@ -45,9 +45,10 @@ export function createEventHub(options = {}) {
   const streams = new Set();
   const polls = new Set();
 
-  // `lastEventId` query parameter first (what every pushline request carries), then the header
+  // the Last-Event-ID header first (an EventSource reconnecting by itself sends its newest id
+  // there, on a URL whose query still has the cursor it was opened with), then the query
   const cursorOf = (req, url) => {
-    const raw = url.searchParams.get('lastEventId') ?? req.headers['last-event-id'];
+    const raw = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId');
     if (raw === undefined || raw === null) return undefined;
     const id = Number(raw);
     return Number.isInteger(id) && id >= 0 ? id : 0;

@@ -118,12 +118,17 @@ export interface Context {
   readonly closed: boolean;
 }
 
-/** The cursor of a request: the `lastEventId` query parameter first, the `Last-Event-ID` header second. */
+/**
+ * The cursor of a request: the `Last-Event-ID` header first, the `lastEventId`
+ * query parameter second. Where both come, the header is never older: a native
+ * EventSource reconnecting by itself sends its newest id in the header, on the URL
+ * that still carries the cursor it was opened with (fetch-based clients send the
+ * two equal). A header with a non-ASCII id arrives as its UTF-8 bytes.
+ */
 export function cursorOf(req: IncomingMessage, url: URL): string | undefined {
-  const query = url.searchParams.get('lastEventId');
-  if (query) return query;
   const header = req.headers['last-event-id'];
-  return typeof header === 'string' && header !== '' ? header : undefined;
+  if (typeof header === 'string' && header !== '') return Buffer.from(header, 'latin1').toString('utf8');
+  return url.searchParams.get('lastEventId') || undefined;
 }
 
 /** The `sessionId` query parameter, or `undefined`. */

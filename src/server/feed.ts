@@ -9,7 +9,8 @@ import { comparePositions, parseId, type EventLog, type LogEntry, type Position,
 export interface ConsumerSink {
   /**
    * Called once, before any `deliver`: `reset` when the cursor could not be
-   * resumed, `head` the newest id at the time (where a cursor-less client starts).
+   * resumed, `head` the newest id at the time (where a cursor-less client starts),
+   * `resumed` when entries after a cursor (the request's, or its session's origin) follow.
    */
   begin(reset: ResetReason | undefined, head: string, resumed: boolean): void;
   /** Entries after everything delivered so far, in order. */
@@ -38,8 +39,12 @@ interface State {
 }
 
 export interface Feed {
-  /** Registers a consumer at `cursor` (`undefined`: from the head on). */
-  join(cursor: string | undefined, sink: ConsumerSink): Consumer;
+  /**
+   * Registers a consumer at `cursor`. Without one: from the head on, or, for a
+   * reliable session (`sessionId`), from the session's origin (the head when it
+   * first connected), so a drop before its first event loses nothing.
+   */
+  join(cursor: string | undefined, sink: ConsumerSink, sessionId?: string): Consumer;
   /** Consumers registered. */
   readonly size: number;
   /** Fails every consumer (the hub is closing, or the log lost its history). */
@@ -120,7 +125,14 @@ export function createFeed({ log, maxBatch, maxBuffered, onEntry, onError }: Fee
     }
   }
 
-  async function catchUp(state: State, cursor: string | undefined): Promise<void> {
+  async function catchUp(state: State, cursor: string | undefined, sessionId: string | undefined): Promise<void> {
+    if (cursor === undefined && sessionId !== undefined) {
+      const { head } = await log.read(undefined, 0);
+      if (state.left) return;
+      const origin = await log.sessions.origin(sessionId, head);
+      if (state.left) return;
+      if (origin !== head) cursor = origin;
+    }
     let read = await log.read(cursor, maxBatch);
     if (state.left) return;
     state.position = read.reset || cursor === undefined ? read.headPosition : parseId(cursor)!.position;
@@ -156,10 +168,10 @@ export function createFeed({ log, maxBatch, maxBuffered, onEntry, onError }: Fee
   );
 
   return {
-    join(cursor, sink) {
+    join(cursor, sink, sessionId) {
       const state: State = { sink, position: undefined, buffer: [], left: false };
       consumers.add(state);
-      catchUp(state, cursor).catch((error: unknown) => {
+      catchUp(state, cursor, sessionId).catch((error: unknown) => {
         onError(error);
         fail(state, 'log unavailable');
       });

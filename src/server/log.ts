@@ -66,6 +66,13 @@ export interface SessionStore {
    * later seq was claimed meanwhile, so the client's retransmit is fresh again.
    */
   release(sessionId: string, seq: number, token: string): Promise<void>;
+  /**
+   * Where a session without a cursor resumes: the head at the session's first
+   * connection, recorded once (atomically: `head` is the current head, kept only
+   * if none is recorded yet). A reliable client that drops before its first event
+   * has no cursor to send, and must still miss nothing published since it joined.
+   */
+  origin(sessionId: string, head: string): Promise<string>;
 }
 
 /** Receives new entries in log order, from every process writing to the log. */

@@ -18,6 +18,8 @@ interface Session {
   previous: number;
   token: string;
   touchedAt: number;
+  /** The head at the session's first connection (see SessionStore.origin). */
+  origin?: string;
 }
 
 /** A {@link SessionStore} in a `Map`, least recently used first, bounded in count and age. */
@@ -35,17 +37,37 @@ export function memorySessions(options: MemorySessionsOptions = {}): SessionStor
     }
   }
 
+  /** The live state of `sessionId` (a new one if it expired or never existed), now the most recent. */
+  function touch(sessionId: string, at: number): Session | undefined {
+    let s = sessions.get(sessionId);
+    if (s && at - s.touchedAt >= ttlMs) s = undefined;
+    if (s) {
+      s.touchedAt = at;
+      // re-insert so the Map's order stays least recently used first
+      sessions.delete(sessionId);
+      sessions.set(sessionId, s);
+    }
+    return s;
+  }
+
   return {
     get size() {
       return sessions.size;
     },
+    origin(sessionId: string, head: string): Promise<string> {
+      const at = now();
+      let s = touch(sessionId, at);
+      if (!s) sessions.set(sessionId, (s = { last: 0, previous: 0, token: '', touchedAt: at }));
+      s.origin ??= head;
+      evict(at);
+      return Promise.resolve(s.origin);
+    },
     claim(sessionId: string, seq: number, token: string): Promise<Claim> {
       const at = now();
-      let s = sessions.get(sessionId);
-      if (s && at - s.touchedAt >= ttlMs) s = undefined;
+      let s = touch(sessionId, at);
       let fresh: boolean;
       if (!s) {
-        s = { last: seq, previous: 0, token, touchedAt: at };
+        sessions.set(sessionId, (s = { last: seq, previous: 0, token, touchedAt: at }));
         fresh = true;
       } else if (seq > s.last) {
         s.previous = s.last;
@@ -53,10 +75,6 @@ export function memorySessions(options: MemorySessionsOptions = {}): SessionStor
         s.token = token;
         fresh = true;
       } else fresh = seq === s.last && s.token === token;
-      s.touchedAt = at;
-      // re-insert so the Map's order stays least recently used first
-      sessions.delete(sessionId);
-      sessions.set(sessionId, s);
       evict(at);
       return Promise.resolve({ fresh, last: s.last });
     },

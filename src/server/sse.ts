@@ -32,13 +32,13 @@ export function serveSse(ctx: Context, req: IncomingMessage, res: ServerResponse
   };
 
   const consumer = ctx.feed.join(cursor, {
-    begin(reset, head) {
+    begin(reset, head, resumed) {
       if (res.destroyed) return;
       res.writeHead(200, STREAM_HEADERS);
       let first = `retry: ${drawRetry(ctx.options.retryMs)}\n:ok\n\n`;
       if (reset) first += sseReset(reset, head);
       // no cursor: hand over the head at once, so a drop before the first event loses nothing
-      else if (cursor === undefined) first += sseCursor(head);
+      else if (!resumed) first += sseCursor(head);
       write(first);
       opened = true;
       ctx.streams.add(stream);
@@ -53,7 +53,7 @@ export function serveSse(ctx: Context, req: IncomingMessage, res: ServerResponse
       else answer(res, 503, { 'Retry-After': '1' });
     },
     drained: () => writable(res, ctx.options.maxBufferedBytes / 2),
-  });
+  }, sessionId);
 
   res.on('close', () => {
     consumer.leave();

@@ -73,7 +73,7 @@ export function serveWebSocket(ctx: Context, ws: WebSocket, socket: Duplex, req:
       if (ws.readyState === 1) ws.close(1013, reason);
     },
     drained: () => writable(socket, ctx.options.maxBufferedBytes / 2),
-  });
+  }, reliable ? sessionId : undefined);
 
   ws.on('message', reliable ? reliableInbound() : plainInbound);
   ws.on('close', (code) => {

@@ -148,6 +148,19 @@ describe('redisLog', () => {
     expect(got).toEqual(['once']);
   });
 
+  it("a reliable session's origin is shared: it drops on one node before its first event and resumes on the other", async () => {
+    const [a, b] = await cluster();
+    const first = await poll(`${lp(a!)}&sessionId=roaming`);
+    expect(first.blocks.map((x) => x.data)).toEqual([undefined]);
+    await a!.hub.publish('x');
+    await b!.hub.publish('y');
+    // no cursor (the client never got one), on the other node: from the session's origin
+    const again = await openWs(`${b!.ws}?sessionId=roaming`, ['pushline.v1']);
+    await waitFor(() => again.frames.filter((f) => (f as { type?: string }).type === 'message').length === 2);
+    expect(again.frames.filter((f) => (f as { type?: string }).type === 'message').map((f) => (f as { data: string }).data)).toEqual(['x', 'y']);
+    again.ws.close();
+  });
+
   it('dedupe state is a Redis key with the session TTL', async () => {
     const [a] = await cluster(1, { sessionTtlMs: 60000 });
     const key = `test-${process.pid}-${keyN}`;

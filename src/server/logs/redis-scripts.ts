@@ -75,6 +75,15 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return {fresh, last}`);
 
 /**
+ * The session's origin (the head at its first connection). KEYS: the session
+ * hash (`o`). ARGV: the current head, ttl (ms). Set only when absent; returns it.
+ */
+export const ORIGIN = script(`
+redis.call('HSETNX', KEYS[1], 'o', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return redis.call('HGET', KEYS[1], 'o')`);
+
+/**
  * Releases a claim whose listeners failed. KEYS: the session hash. ARGV: seq,
  * token. Only when that claim is still the newest: `last` goes back to what it was.
  */

@@ -6,7 +6,7 @@
 // - the dedupe state of each session is a hash with a TTL, claimed by a script.
 // Ids are `<epoch>-<ms>-<seq>`: the stream's own id behind the epoch.
 import { classifyCursor, comparePositions, newEpoch, type Claim, type EventLog, type LogEntry, type LogListener, type LogRead, type Position } from '../log.js';
-import { APPEND, CLAIM, READ, RELEASE, type Script } from './redis-scripts.js';
+import { APPEND, CLAIM, ORIGIN, READ, RELEASE, type Script } from './redis-scripts.js';
 
 /** Options of {@link redisLog}. */
 export interface RedisLogOptions {
@@ -217,6 +217,9 @@ export function redisLog(options: RedisLogOptions = {}): EventLog {
       },
       async release(sessionId: string, seq: number, token: string): Promise<void> {
         await run(commands, RELEASE, [`${key}:session:${sessionId}`], [String(seq), token]);
+      },
+      async origin(sessionId: string, head: string): Promise<string> {
+        return String(await run(commands, ORIGIN, [`${key}:session:${sessionId}`], [head, String(sessionTtlMs)]));
       },
     },
 
