@@ -87,7 +87,6 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
   #gen = 0;
   #index = 0;
   #preferred = 0;
-  #everOpened = false;
   /** The user closed, or a final close happened: no attempt until `connect()`. */
   #ended = false;
   #paused = false;
@@ -429,7 +428,6 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
   #opened(gen: number): void {
     const entry = this.#entries[this.#index]!;
     const live = this.#live!;
-    this.#everOpened = true;
     this.#preferred = this.#index;
     this.#phase(this.#o.reconnect.minUptimeMs, () => this.#policy.proven());
     this.#stopWatch();
@@ -453,8 +451,10 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     // whatever a transport put in the close, listeners get a typed error
     const events: Announcement[] = info.error ? [['error', { error: typed(info.error) }]] : [];
     if (state === 'closing') return this.#finish({ ...info, byUser: true }, events);
+    // an attempt that never opened hands over to the next transport: on the first
+    // connection, and in every later round too (a proxy that starts refusing WebSocket)
     const next = this.#entries.findIndex((e, i) => i > this.#index && !e.dead);
-    if (!this.#everOpened && state === 'connecting' && next > 0) {
+    if (state === 'connecting' && next > 0) {
       this.#index = next;
       const to = this.#entries[next]!.factory.name;
       if (this.#announce(...events, ['close', closeDetail(info, true)], ['fallback', { from: entry.factory.name, to, reason: describe(info) }])) void this.#attempt();

@@ -45,7 +45,7 @@ export const websocket: TransportFactory = {
       const s = (ws = protocols.length ? new WS(codec?.url ?? ctx.url, protocols) : new WS(ctx.url));
       s.binaryType = binaryType;
       let opened = false;
-      let failed = false;
+      let failed: string | undefined;
       const reply = o.heartbeat?.reply;
       s.onopen = () => {
         const error = codec?.opened(s);
@@ -58,9 +58,12 @@ export const websocket: TransportFactory = {
         : (e) => (reply !== undefined && e.data === reply ? sink.activity() : sink.message('message', e.data, undefined, e.origin));
       // the browser's own `error` precedes `close`; it is reported with the close, as one typed error.
       // (The listener must exist all the same: Node's `ws` throws an unhandled `error` event.)
-      s.onerror = () => (failed = true);
+      s.onerror = (e) => void (failed = (e as ErrorEvent).message ?? '');
       s.onclose = (e) => {
-        const error = failed || !opened ? new RealtimeError('network', opened ? 'WebSocket failed' : 'WebSocket connection failed') : undefined;
+        // a browser opens a socket whose server selected no subprotocol (protocol ''), and
+        // codec.opened() refuses it; Node's `ws` fails that handshake itself, saying so
+        if (codec && !opened && /subprotocol/i.test(failed ?? '')) return s.onopen!(e);
+        const error = failed !== undefined || !opened ? new RealtimeError('network', opened ? 'WebSocket failed' : 'WebSocket connection failed') : undefined;
         sink.close({ code: e.code, reason: e.reason, wasClean: e.wasClean, ...(error && { error }) });
       };
     };

@@ -62,7 +62,7 @@ describe('transitions', () => {
     expect(closes).toEqual([[1006, false]]);
   });
 
-  it('after a connection opened, a failed reconnect retries the same transport: no fallback', async () => {
+  it('every round starts from the transport that last opened; one that fails before opening hands over to the next', async () => {
     const c = make({ transports: ['websocket', 'sse'], fetch: fakeFetch() });
     const fallbacks: string[] = [];
     c.on('fallback', (e) => fallbacks.push(e.to));
@@ -70,11 +70,18 @@ describe('transitions', () => {
     FakeWebSocket.last().accept();
     FakeWebSocket.last().drop();
     await tick(100);
+    // the round starts with WebSocket again
+    expect(FakeWebSocket.all).toHaveLength(2);
     FakeWebSocket.last().refuse();
+    await tick();
+    expect(fallbacks).toEqual(['sse']);
+    FakeEventSource.last().open();
+    expect(c.transport).toBe('sse');
+    FakeEventSource.last().fail();
     await tick(200);
-    expect(fallbacks).toEqual([]);
-    expect(FakeWebSocket.all).toHaveLength(3);
-    expect(FakeEventSource.all).toHaveLength(0);
+    // now SSE is the one that last worked: the next round starts there
+    expect(FakeWebSocket.all).toHaveLength(2);
+    expect(FakeEventSource.all).toHaveLength(2);
   });
 
   it('a url function returning undefined fails the attempt (type url) instead of connecting to /undefined', async () => {
