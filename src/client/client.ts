@@ -386,7 +386,7 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     const current = (): boolean => gen === this.#gen;
     return {
       open: () => current() && this.#opened(gen),
-      message: (type, data, id, origin) => current() && this.#inbound(type, data, id, origin),
+      message: (type, data, id, origin, native) => current() && this.#inbound(type, data, id, origin, native),
       activity: (id) => {
         if (!current()) return;
         if (this.#watch) this.#watch.seen = true;
@@ -407,7 +407,7 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
   }
 
   /** The hot path: one inbound message. No clock read, no timer, and no event object when nobody listens. */
-  #inbound(type: string, data: unknown, id: string | undefined, origin: string | undefined): void {
+  #inbound(type: string, data: unknown, id: string | undefined, origin: string | undefined, native?: Event): void {
     if (this.#watch) this.#watch.seen = true;
     if (id !== undefined) this.#lastEventId = id;
     // a server event named like one of the client's own events is a message
@@ -422,7 +422,10 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
       }
     }
     const list = this.listeners(type);
-    if (list) this.deliver(list, new MessageEvent(type, { data, lastEventId: id ?? '', origin: origin ?? '' }));
+    if (!list) return;
+    // the browser's own event when it says exactly what ours would (Node's `ws` events are not MessageEvents)
+    const own = !parse && native instanceof MessageEvent && native.type === type && native.lastEventId === (id ?? '') && native;
+    this.deliver(list, own || new MessageEvent(type, { data, lastEventId: id ?? '', origin: origin ?? '' }));
   }
 
   #opened(gen: number): void {

@@ -8,10 +8,12 @@ import type { Options } from '../policy/options.js';
 import { longPoll } from '../transports/long-poll.js';
 import { sse } from '../transports/sse.js';
 import { websocket } from '../transports/websocket.js';
-import { workerPoll } from '../transports/worker-poll/index.js';
+import { lazy } from '../transports/lazy.js';
 import type { SendData, TransportName, UrlInput } from '../types.js';
 import { lazyUpload as upload } from '../upload/index.js';
 
+// worker-poll is offered but not used by default: its code (and the Worker's) loads only for apps that list it
+const workerPoll = lazy('worker-poll', 'http', () => import('../transports/worker-poll/index.js').then((m) => m.workerPoll));
 const registry = { upload, transports: [websocket, sse, longPoll, workerPoll], defaults: ['websocket', 'sse', 'long-poll'] } as const;
 
 /**

@@ -28,7 +28,7 @@ export function nativeSse(ctx: TransportContext): Transport {
   const deliver = (e: MessageEvent): void => {
     if ((ownId ||= e.lastEventId !== '')) cursor = e.lastEventId;
     if (options.reliable && e.type === RESET_EVENT) sink.reset(cursor);
-    else sink.message(e.type, e.data, cursor, e.origin);
+    else sink.message(e.type, e.data, cursor, e.origin, e);
   };
   // server events named `open` or `error` arrive through the EventSource's own handlers, with data
   const fromServer = (e: Event): boolean => typeof (e as MessageEvent).data === 'string' && (deliver(e as MessageEvent), true);
