@@ -1,5 +1,5 @@
 /** What `send()` accepts, as `WebSocket.send()` does. */
-export type SendData = string | ArrayBufferLike | ArrayBufferView | Blob;
+export type SendData = string | ArrayBuffer | ArrayBufferView | Blob;
 
 /** The transports pushline knows. */
 export type TransportName = 'websocket' | 'sse' | 'long-poll' | 'worker-poll';

@@ -36,10 +36,11 @@ const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 
-const SEND_TYPES = [ArrayBuffer, Blob];
+/** What WebSocket.send() and fetch() take: never a (view on a) SharedArrayBuffer, which they refuse later, at the flush. */
 const sendable = (data: unknown): data is SendData =>
-  typeof data === 'string' || ArrayBuffer.isView(data) || SEND_TYPES.some((t) => t && data instanceof t) ||
-  Object.prototype.toString.call(data) === '[object SharedArrayBuffer]';
+  typeof data === 'string' ||
+  (typeof Blob !== 'undefined' && data instanceof Blob) ||
+  ((data instanceof ArrayBuffer || ArrayBuffer.isView(data)) && (ArrayBuffer.isView(data) ? data.buffer : data) instanceof ArrayBuffer);
 
 const describe = (info: CloseInfo): string =>
   info.error?.message ?? (info.status ? `HTTP ${info.status}` : `code ${info.code}${info.reason ? ` ${info.reason}` : ''}`);
@@ -90,6 +91,10 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
   /** The user closed, or a final close happened: no attempt until `connect()`. */
   #ended = false;
   #paused = false;
+  /** The final close's events are being dispatched. */
+  #ending = false;
+  /** connect() was asked while the old cycle was still ending. */
+  #reopen = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #watch: Watch | undefined;
   #unwatch: (() => void) | undefined;
@@ -112,7 +117,20 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     for (const e of this.#entries) if (e.url !== undefined && typeof e.url !== 'function') resolveUrl(e.url, e.factory.scheme);
     this.#binaryType = o.binaryType;
     this.#pump = new SendPump(o, (error) => this.#announce(['error', { error }]));
-    this.#policy = new Reconnector(o.reconnect, o.shouldReconnect ?? shouldReconnect, typeof url === 'function' || typeof o.headers === 'function');
+    const user = o.shouldReconnect;
+    // the app's classification may throw: reported like a listener's exception, and the default decides
+    const classify = user
+      ? (info: CloseInfo): boolean => {
+          try {
+            return user(info);
+          } catch (error) {
+            report(error);
+            return shouldReconnect(info);
+          }
+        }
+      : shouldReconnect;
+    const refreshable = (e: { url: unknown; options: Resolved }): boolean => typeof e.url === 'function' || typeof e.options.headers === 'function';
+    this.#policy = new Reconnector(o.reconnect, classify, typeof url === 'function' || this.#entries.some(refreshable));
     this.#uploader = registry.upload;
     if (o.signal?.aborted) {
       this.#ended = true;
@@ -192,8 +210,16 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     return this.#policy.attempt;
   }
 
-  /** Starts connecting after `close()`, a final close, or with `autoConnect: false`. */
+  /**
+   * Starts connecting after `close()`, a final close, or with `autoConnect: false`.
+   * Called while the client is still closing (or from a listener of the final
+   * close's own events), it starts the new cycle right after that final `close`.
+   */
   connect(): void {
+    if (this.#state === 'closing' || this.#ending) {
+      this.#reopen = true;
+      return;
+    }
     if (this.#state !== 'closed') return;
     this.#begin();
     if (this.#announce(...this.#commit('connecting'))) void this.#attempt();
@@ -201,8 +227,7 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
 
   /** Drops the current connection and connects at once, with the backoff reset. */
   reconnect(): void {
-    if (this.#state === 'closed') return this.connect();
-    if (this.#state === 'closing') return;
+    if (this.#state === 'closed' || this.#state === 'closing' || this.#ending) return this.connect();
     const had = this.transport !== null;
     this.#settle();
     this.#policy.attempt = 0;
@@ -221,6 +246,7 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
   close(code?: number, reason?: string): void {
     const request = validateClose(code, reason);
     this.#ended = true;
+    this.#reopen = false;
     this.#uploads?.abort();
     if (this.#state === 'closing' || this.#state === 'closed') return;
     const live = this.#live;
@@ -337,6 +363,8 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
   }
 
   #begin(): void {
+    // a user's connect() tries transports found unavailable once more (never a loop of its own)
+    for (const e of this.#entries) e.dead = false;
     this.#ended = false;
     this.#paused = false;
     this.#policy.reset();
@@ -377,7 +405,6 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
       const live = (this.#live = entry.factory.create({ url, lastEventId: this.#lastEventId, options: entry.options, listened: this.listened, sink: this.#sink(gen), report: this.#pump.report }));
       live.binaryType = this.#binaryType;
     } catch (cause) {
-      entry.dead = true;
       this.#fail(gen, new RealtimeError('unavailable', `${name} is not available here`, cause));
     }
   }
@@ -392,11 +419,16 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
         if (this.#watch) this.#watch.seen = true;
         if (id !== undefined) this.#lastEventId = id;
       },
-      proven: () => current() && this.#policy.proven(),
+      proven: () => current() && (this.#policy.attempt = 0),
       retry: (ms) => current() && this.#policy.hint(ms),
-      ack: (seq) => current() && this.#pump.ack(seq),
+      ack: (seq) => {
+        if (!current()) return;
+        if (this.#watch) this.#watch.seen = true;
+        this.#pump.ack(seq);
+      },
       reset: (id) => {
         if (!current()) return;
+        if (this.#watch) this.#watch.seen = true;
         if (id !== undefined) this.#lastEventId = id;
         this.#announce(['reset', { lastEventId: this.#lastEventId }]);
       },
@@ -450,20 +482,27 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     if (gen !== this.#gen) return;
     const state = this.#state;
     const entry = this.#entries[this.#index]!;
+    if ((info.error as RealtimeError | undefined)?.type === 'unavailable') entry.dead = true;
     this.#settle();
     // whatever a transport put in the close, listeners get a typed error
     const events: Announcement[] = info.error ? [['error', { error: typed(info.error) }]] : [];
     if (state === 'closing') return this.#finish({ ...info, byUser: true }, events);
     // an attempt that never opened hands over to the next transport: on the first
     // connection, and in every later round too (a proxy that starts refusing WebSocket)
+    const gen2 = this.#gen;
+    const changed = (): boolean => gen2 !== this.#gen || this.#state !== state;
     const next = this.#entries.findIndex((e, i) => i > this.#index && !e.dead);
-    if (state === 'connecting' && next > 0) {
+    // ... unless the server is misconfigured (it opened but speaks another protocol): that is final
+    const misconfigured = info.error instanceof ProtocolError && !this.#policy.retries(info);
+    if (changed()) return; // the app's shouldReconnect called close() or reconnect()
+    if (state === 'connecting' && next > 0 && !misconfigured) {
       this.#index = next;
       const to = this.#entries[next]!.factory.name;
       if (this.#announce(...events, ['close', closeDetail(info, true)], ['fallback', { from: entry.factory.name, to, reason: describe(info) }])) void this.#attempt();
       return;
     }
     const delayMs = this.#entries.every((e) => e.dead) ? undefined : this.#policy.next(info);
+    if (changed()) return;
     if (delayMs === undefined) return this.#finish(info, events);
     this.#index = this.#alive(this.#preferred);
     const states = this.#commit('reconnecting');
@@ -477,14 +516,18 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
    * counts, the transport stays, and the connect deadline watches it.
    */
   #lost(gen: number, info: CloseInfo, delayMs: number): void {
-    if (this.#policy.next(info) === undefined) {
+    const state = this.#state;
+    const retry = this.#policy.next(info) !== undefined;
+    if (gen !== this.#gen || state !== this.#state) return; // the app's shouldReconnect changed the course
+    if (!retry) {
       this.#settle();
       return this.#finish(info);
     }
     this.#stopWatch();
     this.#pump.detach();
+    // it waits the server's retry: (invisible here): as long as a hint may make the client wait, then connects
     const ms = this.#o.connectTimeoutMs;
-    this.#phase(delayMs + ms, () => this.#fail(gen, new ConnectTimeoutError(ms)));
+    this.#phase(this.#o.reconnect.maxHintMs + ms, () => this.#fail(gen, new ConnectTimeoutError(ms)));
     this.#announce(['close', closeDetail(info, true)], ...this.#commit('reconnecting'), ['reconnecting', { attempt: this.#policy.attempt, delayMs, reason: describe(info) }]);
   }
 
@@ -536,6 +579,14 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     this.#unwatch = undefined;
     this.#pump.stop();
     this.#uploads?.abort();
-    this.#announce(...events, ...this.#commit('closed'), ['close', closeDetail(info, false)]);
+    // every event of the final close goes out: a connect() from one of them waits for the last
+    this.#ending = true;
+    const states = this.#commit('closed');
+    for (const e of [...events, ...states, ['close', closeDetail(info, false)] as Announcement]) this.#announce(e);
+    this.#ending = false;
+    if (this.#reopen) {
+      this.#reopen = false;
+      this.connect();
+    }
   }
 }

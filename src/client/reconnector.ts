@@ -49,6 +49,11 @@ export class Reconnector {
    * A refusal of credentials that can be refreshed is retried once at once per
    * streak: a server that accepts and then closes 4401 sees two connections, not a loop.
    */
+  /** Whether a close like this is retried at all (the classification alone). */
+  retries(info: CloseInfo): boolean {
+    return this.#classify(info);
+  }
+
   next(info: CloseInfo): number | undefined {
     const retry = this.#classify(info);
     const refresh = !retry && !info.byUser && this.#canRefresh && !this.#authSpent && isAuthFailure(info);

@@ -57,7 +57,7 @@ export class SendPump {
   push(data: SendData): boolean {
     const t = this.#target;
     // an open WebSocket with nothing ahead takes it at once, whatever the queue bounds
-    if (t?.ping && !this.#o.reliable && !this.#items.length) {
+    if (t?.ping && t.readyState === 1 && !this.#o.reliable && !this.#items.length) {
       t.send(data, undefined, undefined);
       return true;
     }
@@ -65,7 +65,8 @@ export class SendPump {
     const { maxMessages, maxBytes, overflow } = this.#o.queue;
     while (this.#items.length >= maxMessages || this.#bytes + bytes > maxBytes) {
       const oldest = this.#items.findIndex((item) => !item.sent);
-      if (overflow === 'reject' || oldest < 0) {
+      // nothing left to evict, or it could never fit: refuse before evicting anything
+      if (overflow === 'reject' || oldest < 0 || bytes > maxBytes || !maxMessages) {
         this.report(new QueueFullError());
         return false;
       }
@@ -129,7 +130,7 @@ export class SendPump {
 
   /** Sends in order while the transport takes them. */
   pump(): void {
-    for (let t = this.#target; t === this.#target && t && !this.#busy; ) {
+    for (let t = this.#target; t === this.#target && t?.readyState === 1 && !this.#busy; ) {
       const item = this.#items[this.#written];
       if (!item || item.reading) return;
       if (this.#o.reliable) item.seq ??= ++this.#seq;
@@ -155,6 +156,7 @@ export class SendPump {
   }
 
   #remove(index: number): void {
+    if (index < 0) return;
     const [item] = this.#items.splice(index, 1);
     if (!item) return;
     if (index < this.#written) this.#written--;

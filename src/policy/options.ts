@@ -194,8 +194,12 @@ export interface Options<In = unknown, Out = SendData, Name extends TransportNam
    */
   reliable?: boolean;
   /**
-   * Reliable mode: the id that ties reconnects (and, if the app persists it, page
-   * reloads) to one delivery session.
+   * Reliable mode: the id that ties this client's reconnects and fallbacks to one
+   * delivery session: its cursor, and the numbering (`seq`) of its sends, which the
+   * server deduplicates. Every client numbers its sends from 1, so give each client
+   * instance its own id (the default): a new instance that reuses the id of an
+   * earlier one (persisted across a page reload, say) would have its first sends
+   * taken for retransmits of the earlier instance's and dropped by the server.
    * @default a random UUID per client
    */
   sessionId?: string;

@@ -15,14 +15,17 @@ export const lazy = (name: TransportName, scheme: 'ws' | 'http', load: () => Pro
     let live: Transport | undefined;
     let closed = false;
     let binaryType = ctx.options.binaryType;
-    load().then(
-      (factory) => {
-        if (closed) return;
+    const unavailable = (cause: unknown): void =>
+      void (closed || ctx.sink.close({ code: 1006, reason: '', wasClean: false, error: new RealtimeError('unavailable', `${name} could not start`, cause) }));
+    load().then((factory) => {
+      if (closed) return;
+      try {
         live = factory.create(ctx);
         live.binaryType = binaryType;
-      },
-      (cause: unknown) => closed || ctx.sink.close({ code: 1006, reason: '', wasClean: false, error: new RealtimeError('unavailable', `${name} did not load`, cause) }),
-    );
+      } catch (cause) {
+        unavailable(cause);
+      }
+    }, unavailable);
     return {
       get readyState() {
         return live?.readyState ?? (closed ? 3 : 0);

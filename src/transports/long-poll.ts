@@ -67,6 +67,7 @@ export const longPoll: TransportFactory = {
       const before = cursor;
       let timedOut = false;
       events = 0;
+      parser.end();
       // the client's own deadline per request: expiring only means "poll again"
       deadline = setTimeout(() => {
         timedOut = true;

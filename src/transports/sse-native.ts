@@ -3,7 +3,7 @@ import type { Transport, TransportContext } from '../transport.js';
 import { RESET_EVENT, httpLink } from './http/link.js';
 import { httpClose, withCursor } from './http/request.js';
 
-/** The browser's reconnection delay when the server sent no `retry:` (which native mode cannot see): Chromium's and Firefox's default. */
+/** The browser's reconnection delay when the server sent no `retry:` (which native mode cannot see): Chromium's 3 s (Firefox waits 5 s). */
 const BROWSER_RETRY_MS = 3000;
 
 /**
@@ -65,5 +65,6 @@ export function nativeSse(ctx: TransportContext): Transport {
   };
   // server events named like the client's own events are delivered as messages (`open` and `error` above)
   for (const type of ['message', ...CONTROL, ...listened]) if (type !== 'open' && type !== 'error') link.transport.listen!(type);
+  if (options.reliable) link.transport.listen!(RESET_EVENT);
   return link.transport;
 }

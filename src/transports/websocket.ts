@@ -67,11 +67,17 @@ export const websocket: TransportFactory = {
         sink.close({ code: e.code, reason: e.reason, wasClean: e.wasClean, ...(error && { error }) });
       };
     };
+    // a socket that cannot even start (a SecurityError, a missing codec chunk) is unavailable, once
+    const unavailable = (cause: unknown): void =>
+      void (closed || sink.close({ code: 1006, reason: '', wasClean: false, error: new RealtimeError('unavailable', 'the WebSocket could not start', cause) }));
     if (o.reliable) {
-      import('./websocket-reliable.js').then(
-        (m) => start(m.reliableCodec),
-        (cause) => closed || sink.close({ code: 1006, reason: '', wasClean: false, error: new RealtimeError('unavailable', 'the reliable codec did not load', cause) }),
-      );
+      import('./websocket-reliable.js').then((m) => {
+        try {
+          start(m.reliableCodec);
+        } catch (cause) {
+          unavailable(cause);
+        }
+      }, unavailable);
     } else start();
     return {
       get readyState() {

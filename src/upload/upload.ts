@@ -162,6 +162,7 @@ export const upload: Uploader = (host, data, opts = {}) =>
         }
         switch (m['type']) {
           case 'ready':
+            if (ready) return fail('malformed server message: a second ready');
             // resume exactly where the server is: it holds everything before `offset`
             sent = acked = offset as number;
             ready = true;

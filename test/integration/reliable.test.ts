@@ -153,7 +153,7 @@ describe('reliable mode specifics', () => {
     expect(c.protocol).toBe('pushline.v1');
   });
 
-  it.each(['websocket', 'fetch SSE', 'long-poll'] as const)('%s: a cursor the server cannot resume gets exactly one reset, then the stream', async (mode) => {
+  it.each(['websocket', 'native SSE', 'fetch SSE', 'long-poll'] as const)('%s: a cursor the server cannot resume gets exactly one reset, then the stream', async (mode) => {
     const first = await start();
     const c = client(first.url, MODES[mode]);
     const resets: string[] = [];
@@ -184,13 +184,17 @@ describe('reliable mode specifics', () => {
     server.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     try {
-      const c = client(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, { transports: ['websocket'] });
+      // even with a transport to fall back to: a server that speaks another protocol is a misconfiguration
+      const c = client(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/`, { transports: ['websocket', 'sse'] });
+      const fallbacks: string[] = [];
+      c.on('fallback', (e) => fallbacks.push(e.to));
       const error = once<Event & { error: Error }>(c, 'error');
       const closed = await once<Event & { willReconnect: boolean }>(c, 'close');
       expect((await error).error.name).toBe('ProtocolError');
       expect(closed.willReconnect).toBe(false);
       await sleep(200);
       expect(connections).toBe(1);
+      expect(fallbacks).toEqual([]);
     } finally {
       wss.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -93,6 +93,20 @@ describe('the reliable codec in the client', () => {
     expect(client.state).toBe('open');
   });
 
+  it('acks prove liveness as much as pongs do', async () => {
+    vi.useFakeTimers();
+    client = new RealtimeClient('ws://127.0.0.1:9/live', { WebSocket: WS, reliable: true, heartbeat: { intervalMs: 100 } });
+    await vi.waitFor(() => expect(FakeWebSocket.all).toHaveLength(1));
+    const s = FakeWebSocket.last();
+    s.accept('pushline.v1');
+    for (let i = 1; i <= 10; i++) {
+      client.send(String(i));
+      await vi.advanceTimersByTimeAsync(100);
+      s.message(`{"type":"ack","seq":${i}}`);
+    }
+    expect(client.state).toBe('open');
+  });
+
   it('a reset frame is a reset event, not a message', async () => {
     const s = await open();
     const resets: string[] = [];

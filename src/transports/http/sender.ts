@@ -38,8 +38,9 @@ export async function deliver(
       signal.removeEventListener('abort', stop);
     }
     await new Promise<void>((resolve, reject) => {
-      const wait = setTimeout(resolve, nextDelay(o.reconnect, ++failures, retryAfterMs));
-      signal.addEventListener('abort', () => (clearTimeout(wait), reject(signal.reason)), { once: true });
+      const stopped = (): void => (clearTimeout(wait), reject(signal.reason));
+      const wait = setTimeout(() => (signal.removeEventListener('abort', stopped), resolve()), nextDelay(o.reconnect, ++failures, retryAfterMs));
+      signal.addEventListener('abort', stopped, { once: true });
     });
   }
 }
