@@ -23,7 +23,7 @@ import { median, runPage, startHost } from './chromium.mjs';
 export const GROUPS = {
   websocket: ['ws raw', 'ws pushline', 'ws reconnecting-websocket'],
   reliable: ['reliable raw', 'reliable pushline', 'reliable raw + JSON.parse'],
-  sse: ['sse raw EventSource', 'sse native', 'sse fetch', 'long-poll'],
+  sse: ['sse raw EventSource', 'sse native', 'sse fetch', 'long-poll', 'raw long-poll loop'],
 };
 const LONG_POLL_BATCH = 500;
 
@@ -61,7 +61,7 @@ const memo = (make) => {
 };
 
 /** Starts the page host with the three servers. */
-export async function startThroughputServers() {
+export async function startThroughputServers(extra = () => false) {
   const { createHub, memoryLog } = await import('../dist/server.mjs');
   const hub = createHub({ log: memoryLog({ maxLen: 50000 }), maxBufferedBytes: 256 * 1024 * 1024, pingIntervalMs: 0 });
   const endpoint = hub.handler({ path: '/hub' });
@@ -77,15 +77,15 @@ export async function startThroughputServers() {
   });
   const host = await startHost({
     handle(req, res, url) {
+      if (extra(req, res, url)) return true;
       if (endpoint.handleRequest(req, res)) return true;
       if (url.pathname === '/publish') {
         const n = Number(url.searchParams.get('n'));
         const data = 'x'.repeat(Number(url.searchParams.get('size')));
-        res.writeHead(204).end();
         // as fast as the hub takes them: it batches what one event-loop turn publishes
         (async () => {
           for (let i = 0; i < n; i += 500) await Promise.all(Array.from({ length: Math.min(500, n - i) }, () => hub.publish(data)));
-        })();
+        })().then(() => res.writeHead(204).end());
         return true;
       }
       if (url.pathname !== '/sse') return false;

@@ -48,14 +48,17 @@ function instrumentedFetch(polls) {
  * The reference long-poll client: the smallest correct loop a person would write
  * (poll, read the body, split events, dispatch, poll again with the newest id).
  */
-function rawLongPoll(url, f, onData) {
+export function rawLongPoll(url, f, onData) {
   let id = '';
   let stopped = false;
   const ctrl = new AbortController();
   (async () => {
     while (!stopped) {
       try {
-        const res = await f(`${url}?transport=long-poll${id ? `&lastEventId=${encodeURIComponent(id)}` : ''}`, { signal: ctrl.signal, cache: 'no-store' });
+        const u = new URL(url, location.href);
+        u.searchParams.set('transport', 'long-poll');
+        if (id) u.searchParams.set('lastEventId', id);
+        const res = await f(u.href, { signal: ctrl.signal, cache: 'no-store' });
         if (res.status === 204) continue;
         const text = await res.text();
         for (const block of text.split('\n\n')) {
@@ -64,7 +67,7 @@ function rawLongPoll(url, f, onData) {
             if (line.startsWith('id:')) id = line.slice(3).trim();
             else if (line.startsWith('data:')) data = line.slice(5).trimStart();
           }
-          if (data !== undefined) onData(data);
+          if (data !== undefined) onData(data, id);
         }
       } catch {
         if (!stopped) await sleep(100);
