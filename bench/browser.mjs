@@ -1,134 +1,158 @@
-// Throughput in real Chromium: RealtimeClient vs the raw WebSocket vs
-// reconnecting-websocket, in the same page, against the same loopback server,
-// runs interleaved, median of RUNS. Prints and returns ratios; asserts nothing.
-import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+// Inbound messages/s in real Chromium, `RealtimeClient` against the raw browser
+// API in the same page, same server, paired rounds (every kind once per round,
+// order rotated), the figure being the median of per-round ratios raw/ours.
+// Run under Playwright (`mode: 'devtools'`, this file) or without automation
+// (`mode: 'standalone'`, bench/standalone.mjs): the page is the same.
+//
+// Servers, all on 127.0.0.1, all writing faster than a page reads, so the client is
+// what is measured:
+// - WebSocket: on `blast:n:size` the server writes n pre-built frames in one
+//   socket write (raw, pushline, reconnecting-websocket read the same bytes);
+// - reliable mode: the server kit (dist/server.mjs, memoryLog) publishes n events
+//   once the client is open; raw is a bare WebSocket with `pushline.v1` on the same
+//   hub (with and without a JSON.parse per frame, to show what the framing costs);
+// - event streams: one stream of n events `id: i` / `data: x...`, written at once
+//   for SSE; long-poll gets the same events in answers of 500 (the server kit's
+//   default maxBatch), answered as soon as the poll arrives.
+//
+//   node bench/browser.mjs [--n=20000] [--rounds=11]       (needs `npm run build`)
 import { WebSocketServer } from 'ws';
+import { median, runPage, startHost } from './chromium.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const FILES = {
-  '/dist/pushline.umd.min.js': 'dist/pushline.umd.min.js',
-  '/rws.js': 'node_modules/reconnecting-websocket/dist/reconnecting-websocket-iife.min.js',
+/** The groups measured; the first kind of each is the reference. */
+export const GROUPS = {
+  websocket: ['ws raw', 'ws pushline', 'ws reconnecting-websocket'],
+  reliable: ['reliable raw', 'reliable pushline', 'reliable raw + JSON.parse'],
+  sse: ['sse raw EventSource', 'sse native', 'sse fetch', 'long-poll', 'raw long-poll loop'],
 };
-export const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const LONG_POLL_BATCH = 500;
 
-export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** n server→client text frames of `size` bytes, as one buffer. */
+function frames(n, size) {
+  const payload = Buffer.from('x'.repeat(size));
+  const header = size < 126 ? Buffer.from([0x81, size]) : Buffer.from([0x81, 126, size >> 8, size & 255]);
+  const one = Buffer.concat([header, payload]);
+  return Buffer.concat(Array.from({ length: n }, () => one));
+}
 
-/** Starts the page server and a ws server that blasts or counts on request. */
-export async function startBenchServer(extra = () => false) {
-  const server = createServer((req, res) => {
-    if (extra(req, res)) return;
-    const file = FILES[req.url];
-    if (file) return res.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(join(ROOT, file)));
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
-  });
-  const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
-    if (!req.url.startsWith('/bench')) return;
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-  });
+/** n SSE events with ids 1..n; `offsets[i]` is where event i+1 starts. */
+function events(n, size) {
+  const data = 'x'.repeat(size);
+  const parts = [];
+  const offsets = [];
+  let at = 0;
+  for (let i = 1; i <= n; i++) {
+    const e = Buffer.from(`id: ${i}\ndata: ${data}\n\n`);
+    offsets.push(at);
+    parts.push(e);
+    at += e.length;
+  }
+  offsets.push(at);
+  return { body: Buffer.concat(parts), offsets };
+}
+
+const memo = (make) => {
+  const cache = new Map();
+  return (n, size) => {
+    const key = `${n}:${size}`;
+    if (!cache.has(key)) cache.set(key, make(n, size));
+    return cache.get(key);
+  };
+};
+
+/** Starts the page host with the three servers. */
+export async function startThroughputServers(extra = () => false) {
+  const { createHub, memoryLog } = await import('../dist/server.mjs');
+  const hub = createHub({ log: memoryLog({ maxLen: 50000 }), maxBufferedBytes: 256 * 1024 * 1024, pingIntervalMs: 0 });
+  const endpoint = hub.handler({ path: '/hub' });
+  const blastFrames = memo(frames);
+  const streamEvents = memo(events);
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   wss.on('connection', (ws) => {
-    let expected = 0;
-    let got = 0;
     ws.on('message', (raw) => {
-      const text = String(raw);
-      if (text.startsWith('blast:')) {
-        const [, n, size] = text.split(':').map(Number);
-        const payload = 'x'.repeat(size);
-        for (let i = 0; i < n; i++) ws.send(payload);
-      } else if (text.startsWith('expect:')) {
-        expected = Number(text.slice(7));
-        got = 0;
-      } else if (++got === expected) ws.send('got');
+      const [cmd, n, size] = String(raw).split(':');
+      // one write of every frame: the socket is never what limits the page
+      if (cmd === 'blast') ws._socket.write(blastFrames(Number(n), Number(size)));
     });
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { server, wss, url: `http://127.0.0.1:${server.address().port}` };
-}
-
-export async function launch() {
-  const profile = mkdtempSync(join(tmpdir(), 'pushline-bench-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ARGS });
-  return { context, dispose: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
-}
-
-// Runs in the page: opens a socket of `kind`, then times `mode` ('in' or 'out') for n messages.
-export function pageRun({ kind, mode, n, size, url }) {
-  const make = {
-    raw: () => new WebSocket(url),
-    pushline: () => new globalThis.Pushline.RealtimeClient(url, { transports: ['websocket'] }),
-    rws: () => new globalThis.ReconnectingWebSocket(url),
-  }[kind];
-  return new Promise((resolveRun) => {
-    const socket = make();
-    let count = 0;
-    let t0 = 0;
-    socket.onopen = () => {
-      if (mode === 'in') {
-        socket.onmessage = () => {
-          if (++count === n) {
-            const ms = performance.now() - t0;
-            socket.close();
-            resolveRun(ms);
-          }
-        };
-        t0 = performance.now();
-        socket.send(`blast:${n}:${size}`);
-      } else {
-        socket.send(`expect:${n}`);
-        socket.onmessage = () => {
-          const ms = performance.now() - t0;
-          socket.close();
-          resolveRun(ms);
-        };
-        const payload = 'y'.repeat(size);
-        t0 = performance.now();
-        for (let i = 0; i < n; i++) socket.send(payload);
+  const host = await startHost({
+    handle(req, res, url) {
+      if (extra(req, res, url)) return true;
+      if (endpoint.handleRequest(req, res)) return true;
+      if (url.pathname === '/publish') {
+        const n = Number(url.searchParams.get('n'));
+        const data = 'x'.repeat(Number(url.searchParams.get('size')));
+        // as fast as the hub takes them: it batches what one event-loop turn publishes
+        (async () => {
+          for (let i = 0; i < n; i += 500) await Promise.all(Array.from({ length: Math.min(500, n - i) }, () => hub.publish(data)));
+        })().then(() => res.writeHead(204).end());
+        return true;
       }
-    };
+      if (url.pathname !== '/sse') return false;
+      const n = Number(url.searchParams.get('n'));
+      const { body, offsets } = streamEvents(n, Number(url.searchParams.get('size')));
+      const headers = { 'content-type': 'text/event-stream', 'cache-control': 'no-store' };
+      if (url.searchParams.get('transport') !== 'long-poll') {
+        res.writeHead(200, headers);
+        res.write(body);
+        return true; // held open until the client closes
+      }
+      const from = Number(url.searchParams.get('lastEventId') ?? 0);
+      if (from >= n) return true; // nothing more: held until the client goes
+      const to = Math.min(n, from + LONG_POLL_BATCH);
+      res.writeHead(200, headers).end(body.subarray(offsets[from], offsets[to]));
+      return true;
+    },
+    upgrade(req, socket, head) {
+      if (endpoint.handleUpgrade(req, socket, head)) return;
+      if (req.url.startsWith('/blast')) return wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      socket.destroy();
+    },
   });
+  return {
+    host,
+    urls: { ws: `${host.base.replace('http', 'ws')}/blast`, hub: `${host.base.replace('http', 'ws')}/hub`, sse: `${host.base}/sse`, base: host.base },
+    async close() {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      await hub.close();
+      await host.close();
+    },
+  };
 }
 
-/** Inbound and outbound messages/s for each kind; median over interleaved runs. */
-export async function throughput({ runs = 7, n = 100000, size = 64 } = {}) {
-  const srv = await startBenchServer();
-  const browser = await launch();
+/**
+ * { group: { kind: { msgsPerS (of the median round), ratio (median of per-round raw/kind) } } }
+ * in `mode` ('devtools' or 'standalone').
+ */
+export async function throughput({ mode = 'devtools', n = 20000, size = 64, rounds = 11, groups = GROUPS } = {}) {
+  const srv = await startThroughputServers();
   try {
-    const page = await browser.context.newPage();
-    await page.goto(`${srv.url}/`);
-    await page.addScriptTag({ url: '/dist/pushline.umd.min.js' });
-    await page.addScriptTag({ url: '/rws.js' });
-    const kinds = ['raw', 'pushline', 'rws'];
-    const result = {};
-    for (const mode of ['in', 'out']) {
-      const times = Object.fromEntries(kinds.map((k) => [k, []]));
-      await page.evaluate(pageRun, { kind: 'raw', mode, n: n / 10, size, url: `${srv.url.replace('http', 'ws')}/bench` }); // warm-up
-      for (let r = 0; r < runs; r++) {
-        // rotate the order so no kind always runs first or last
-        for (const kind of kinds.map((_, i) => kinds[(i + r) % kinds.length])) {
-          times[kind].push(await page.evaluate(pageRun, { kind, mode, n, size, url: `${srv.url.replace('http', 'ws')}/bench` }));
-        }
-      }
-      result[mode] = Object.fromEntries(kinds.map((k) => [k, Math.round(n / (median(times[k]) / 1000))]));
-      // per-round ratios against the raw socket of the same round: robust to drift in machine load
-      result[mode].pairedPushline = median(times.raw.map((t, i) => t / times.pushline[i]));
-      result[mode].pairedRws = median(times.raw.map((t, i) => t / times.rws[i]));
+    const times = await runPage(srv.host, { mode, module: 'throughput.js', params: { groups, n, size, rounds, urls: srv.urls }, timeoutMs: 600000 });
+    const out = {};
+    for (const [group, kinds] of Object.entries(groups)) {
+      const t = times[group];
+      const ref = t[kinds[0]];
+      out[group] = Object.fromEntries(kinds.map((k) => [k, { msgsPerS: Math.round(n / (median(t[k]) / 1000)), ratio: median(ref.map((x, i) => x / t[k][i])), rounds: t[k] }]));
     }
-    return result;
+    return out;
   } finally {
-    await browser.dispose();
-    srv.wss.close();
-    srv.server.close();
+    await srv.close();
   }
 }
+
+export function printThroughput(r, label) {
+  console.log(label);
+  for (const [group, kinds] of Object.entries(r)) {
+    const [ref] = Object.keys(kinds);
+    for (const [kind, v] of Object.entries(kinds)) console.log(`  ${group.padEnd(9)} ${kind.padEnd(28)} ${String(v.msgsPerS).padStart(8)} msgs/s${kind === ref ? '  (reference)' : `  ${v.ratio.toFixed(3)} of ${ref}`}`);
+  }
+}
+
+export const cliArgs = () => Object.fromEntries(process.argv.slice(2).filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')).map(([k, v]) => [k, v === undefined ? true : Number.isNaN(Number(v)) ? v : Number(v)]));
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await throughput();
-  for (const mode of ['in', 'out']) {
-    console.log(`${mode}bound msgs/s: raw ${r[mode].raw}, pushline ${r[mode].pushline} (ratio ${(r[mode].pushline / r[mode].raw).toFixed(3)}), reconnecting-websocket ${r[mode].rws} (ratio ${(r[mode].rws / r[mode].raw).toFixed(3)})`);
-  }
+  const a = cliArgs();
+  const groups = a.groups ? Object.fromEntries(String(a.groups).split(',').map((g) => [g, GROUPS[g]])) : GROUPS;
+  printThroughput(await throughput({ mode: 'devtools', n: a.n ?? 20000, rounds: a.rounds ?? 11, groups }), 'Chromium under Playwright (DevTools attached)');
 }
