@@ -18,6 +18,7 @@ import { createServer as createTcp, connect as tcp } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { EventSource } from 'eventsource';
+import { prng } from './prng.mjs';
 
 const int = (name, fallback) => {
   const v = Number(process.env[name] ?? fallback);
@@ -33,16 +34,6 @@ const SEED = int('SOAK_SEED', 1 + Math.floor(Math.random() * 2 ** 31));
 const EVENT_EVERY_MS = 4;
 const DEADLINE_MS = 90_000;
 
-/** mulberry32: a run's chaos timing replays with SOAK_SEED. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(SEED);
 const between = (lo, hi) => lo + random() * (hi - lo);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

@@ -29,6 +29,7 @@ import { createServer } from 'node:http';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { WebSocket as NodeWebSocket, WebSocketServer } from 'ws';
 import { EventSource } from 'eventsource';
+import { prng } from './prng.mjs';
 
 /** A positive integer from the environment, or `fallback`. */
 function envInt(name, fallback) {
@@ -65,17 +66,6 @@ const CHAOS_NOTE =
   'except those carrying a POST send, which are left to finish: a 2xx means delivered (SPEC §4), and a POST ' +
   'processed whose answer is lost would be posted again by design (at-least-once), which is not a client fault';
 
-/** A small seeded PRNG (mulberry32), so a run's chaos timing can be replayed with SOAK_SEED. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(SEED);
 
 /**

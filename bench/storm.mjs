@@ -22,6 +22,7 @@
 //
 //   node bench/storm.mjs [--clients=1000] [--seeds=3]     (needs `npm run build`)
 import { DEFAULT_RECONNECT, RealtimeClient, nextDelay } from '../dist/websocket.mjs';
+import { prng } from './prng.mjs';
 
 const WINDOW_MS = 100;
 const HANDSHAKE_MS = 5;
@@ -30,17 +31,6 @@ export const OUTAGES = [0, 1000, 5000, 30000];
 /** The fixed-delay baseline: every client waits exactly 1 s. */
 export const FIXED = { initialDelayMs: 1000, factor: 1, maxDelayMs: 1000, jitter: 'none' };
 
-/** A seeded PRNG (mulberry32), so runs can be repeated; Math.random is replaced with it during a run. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A min-heap of timers by (due time, creation order). */
 class Heap {

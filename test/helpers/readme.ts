@@ -65,6 +65,8 @@ declare global {
   function showBanner(attempt: number, delayMs: number): void;
   /** The app's auth token source. */
   function getToken(): string;
+  /** The app reloads its state after a reliable-mode reset. */
+  function reloadState(): void;
 }
 `;
 
@@ -75,4 +77,5 @@ const stub = (name, result) => (...args) => (calls.push({ name, args: JSON.parse
 globalThis.render = stub('render');
 globalThis.showBanner = stub('showBanner');
 globalThis.getToken = stub('getToken', 'readme-token');
+globalThis.reloadState = stub('reloadState');
 `;

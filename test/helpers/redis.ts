@@ -3,7 +3,7 @@
 // tests exist to prove claims about Redis.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './hub-process.js';
 import { delimiter, join } from 'node:path';
 
 export interface RedisServer {
@@ -28,15 +28,6 @@ function findBinary(): string {
   throw new Error('redis-server is not installed: `apt-get install -y redis-server` (or set REDIS_SERVER). These tests never skip.');
 }
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 function launch(binary: string, port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {

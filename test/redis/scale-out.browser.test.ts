@@ -27,7 +27,7 @@ import { serveStatic } from '../helpers/static.js';
 
 const EVENTS = 1000;
 const SENDS = 300;
-const FIXTURE = fileURLToPath(new URL('./fixtures/hub-browser.mjs', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('./fixtures/hub.mjs', import.meta.url));
 const TRANSPORTS = ['websocket', 'sse', 'long-poll'] as const;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

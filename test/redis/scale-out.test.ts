@@ -5,85 +5,20 @@
 // one node SIGKILLed and restarted midway. Required: every client gets every
 // event once and in order, and the union of both nodes' `message` handlers sees
 // every send exactly once.
-import { fork, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort, HubProcess, type Handled } from '../helpers/hub-process.js';
 import { settle, waitFor } from '../helpers/protocol.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { audit, LongPollClient, SseClient, startProxy, WsClient, type ChaosProxy, type ReliableClient } from '../helpers/scale.js';
 
 const EVENTS = 1000;
 const SENDS = 300;
-const FIXTURE = fileURLToPath(new URL('./fixtures/hub-node.mjs', import.meta.url));
-
-interface Handled {
-  node: string;
-  sessionId: string;
-  seq: number;
-  data: string;
-}
-
-/** One hub process; survives being killed and started again on the same port. */
-class HubNode {
-  child: ChildProcess | undefined;
-  up = false;
-  stderr = '';
-  private pending = new Map<number, { resolve: (id: string) => void; reject: (e: Error) => void }>();
-
-  constructor(
-    readonly name: string,
-    readonly port: number,
-    private readonly env: Record<string, string>,
-    private readonly handled: Handled[],
-  ) {}
-
-  async start(): Promise<void> {
-    const child = fork(FIXTURE, [], { env: { ...process.env, ...this.env, NODE_NAME: this.name, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    this.child = child;
-    child.stderr!.on('data', (d) => (this.stderr += String(d)));
-    child.on('message', (m: { n: number; id?: string; error?: string }) => {
-      const p = this.pending.get(m.n);
-      this.pending.delete(m.n);
-      if (m.id) p?.resolve(m.id);
-      else p?.reject(new Error(`${this.name}: publish ${m.n} failed: ${m.error}`));
-    });
-    const ready = new Promise<void>((resolve, reject) => {
-      child.once('exit', (code, signal) => reject(new Error(`${this.name} exited (${code ?? signal}) before ready: ${this.stderr}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const m = JSON.parse(line) as { type: string } & Handled;
-        if (m.type === 'ready') resolve();
-        else if (m.type === 'message') this.handled.push({ node: m.node, sessionId: m.sessionId, seq: m.seq, data: m.data });
-      });
-    });
-    await ready;
-    this.up = true;
-  }
-
-  publish(n: number, data: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      this.pending.set(n, { resolve, reject });
-      this.child!.send({ n, data });
-    });
-  }
-
-  /** SIGKILL: no cleanup of any kind, in-flight connections die with it. */
-  async kill(): Promise<void> {
-    this.up = false;
-    const child = this.child!;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) await this.kill();
-  }
-}
+const FIXTURE = fileURLToPath(new URL('./fixtures/hub.mjs', import.meta.url));
 
 let redis: RedisServer;
 let proxy: ChaosProxy;
-let nodes: HubNode[] = [];
+let nodes: HubProcess[] = [];
 let clients: ReliableClient[] = [];
 
 beforeAll(async () => {
@@ -96,23 +31,13 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-const freePort = async (): Promise<number> => {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-};
-
 it('two hub processes on one stream, a connection-killing proxy, one node SIGKILLed and restarted: 0 lost, 0 duplicated, each send handled once', async () => {
   const handled: Handled[] = [];
-  const env = { REDIS_URL: redis.url, KEY: `scale-${process.pid}` };
-  nodes = [new HubNode('A', await freePort(), env, handled), new HubNode('B', await freePort(), env, handled)];
+  const env = { LOG: 'redis', REDIS_URL: redis.url, KEY: `scale-${process.pid}` };
+  nodes = [new HubProcess('A', [await freePort()], FIXTURE, env, handled), new HubProcess('B', [await freePort()], FIXTURE, env, handled)];
   await Promise.all(nodes.map((n) => n.start()));
-  const [a, b] = nodes as [HubNode, HubNode];
-  proxy = await startProxy(nodes.map((n) => n.port));
+  const [a, b] = nodes as [HubProcess, HubProcess];
+  proxy = await startProxy(nodes.map((n) => n.ports[0]!));
   const base = `http://127.0.0.1:${proxy.port}/live`;
   clients = [new WsClient('ws-1', base), new WsClient('ws-2', base), new SseClient('sse-1', base), new SseClient('sse-2', base), new LongPollClient('lp-1', base), new LongPollClient('lp-2', base)];
   await Promise.all(clients.map((c) => c.start()));
@@ -131,7 +56,7 @@ it('two hub processes on one stream, a connection-killing proxy, one node SIGKIL
       }
       // alternately on both nodes; while B is down, on A
       const node = i % 2 === 1 && b.up ? b : a;
-      await node.publish(i, expected[i]!);
+      await node.publish(expected[i]!);
       await new Promise((resolve) => setTimeout(resolve, 4));
     }
   })();

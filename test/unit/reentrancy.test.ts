@@ -3,30 +3,11 @@
  * Every emit is a re-entrancy point: listeners that close, reconnect, send or throw,
  * at every event the client dispatches, leave it consistent.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeClient, type Options } from '../../src/entries/index.js';
+import { describe, expect, it } from 'vitest';
+import { scriptedClients, tick } from '../helpers/scripted-clients.js';
 import { FakeEventSource, FakeWebSocket, fakeFetch, streamResponse } from '../helpers/fake-web.js';
 
-const WS = FakeWebSocket as unknown as typeof WebSocket;
-const fast = { initialDelayMs: 100, maxDelayMs: 1000, jitter: 'none', minUptimeMs: 5000 } as const;
-let clients: RealtimeClient[] = [];
-const tick = (ms = 0): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
-const make = (options: Options = {}, url = 'ws://127.0.0.1:9/'): RealtimeClient => {
-  const c = new RealtimeClient(url, { WebSocket: WS, EventSource: FakeEventSource as unknown as typeof EventSource, transports: ['websocket'], reconnect: fast, ...options });
-  clients.push(c);
-  return c;
-};
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-  FakeEventSource.reset();
-});
-afterEach(() => {
-  for (const c of clients) c.close();
-  clients = [];
-  vi.useRealTimers();
-});
+const make = scriptedClients('ws://127.0.0.1:9/');
 
 describe('re-entrancy', () => {
   const EVENTS = ['connecting', 'open', 'close', 'reconnecting', 'statechange', 'error'] as const;

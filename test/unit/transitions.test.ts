@@ -1,32 +1,14 @@
 /** Edge cases of the attempt cycle, through the public API over scripted browser constructors. */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { RealtimeClient, type Options, type UrlInput } from '../../src/entries/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { UrlInput } from '../../src/entries/index.js';
 import { FakeEventSource, FakeWebSocket, fakeFetch, streamResponse } from '../helpers/fake-web.js';
 import { fakePage, type FakePage } from '../helpers/fake-page.js';
+import { scriptedClients, tick } from '../helpers/scripted-clients.js';
 
-const WS = FakeWebSocket as unknown as typeof WebSocket;
-const ES = FakeEventSource as unknown as typeof EventSource;
-const fast = { initialDelayMs: 100, maxDelayMs: 1000, jitter: 'none', minUptimeMs: 5000 } as const;
-let clients: RealtimeClient[] = [];
 let page: FakePage | undefined;
-const tick = (ms = 0): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
-const make = (options: Options = {}, url: UrlInput = 'ws://127.0.0.1:9/'): RealtimeClient => {
-  const c = new RealtimeClient(url, { WebSocket: WS, EventSource: ES, transports: ['websocket'], reconnect: fast, ...options });
-  clients.push(c);
-  return c;
-};
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-  FakeEventSource.reset();
-});
-afterEach(() => {
-  for (const c of clients) c.close();
-  clients = [];
+const make = scriptedClients('ws://127.0.0.1:9/', () => {
   page?.restore();
   page = undefined;
-  vi.useRealTimers();
 });
 
 describe('transitions', () => {
