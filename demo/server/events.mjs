@@ -1,4 +1,4 @@
-// Server side of pushline's HTTP transports (docs/PROTOCOL.md, SPEC §4): SSE,
+// Server side of pushline's HTTP transports (docs/PROTOCOL.md): SSE,
 // long-poll and POST sends over one in-memory, sequence-numbered event log.
 // Plain Node ESM without dependencies: a minimal reference, and a fixture for
 // the client's tests. The demo server runs on pushline/server (src/server/).

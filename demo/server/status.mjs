@@ -1,4 +1,4 @@
-// A worker-poll status document (SPEC §4) for the demo server and the tests:
+// A worker-poll status document for the demo server and the tests:
 // ETag + Last-Modified validators, 304 on a match, CORS with credentials (the
 // conditional headers are not CORS-safelisted, so cross-origin polls preflight),
 // POST replaces the document, and every request is recorded and counted per

@@ -11,7 +11,7 @@ export interface UploadSinkOptions {
   maxBytes?: number;
 }
 
-/** A receiver of pushline chunked uploads (SPEC §5). */
+/** A receiver of pushline chunked uploads. */
 export interface UploadSink {
   /** The upload directory. */
   readonly dir: string;

@@ -1,4 +1,4 @@
-// The receiving side of pushline's chunked upload (SPEC §5, subprotocol
+// The receiving side of pushline's chunked upload (subprotocol
 // `pushline-upload.v1`), written as a reference for server authors and kept as a
 // fixture for the client's tests. The demo server uses pushline/server's sink
 // (src/server/upload-sink.ts), which also closes upload sockets after `done`.

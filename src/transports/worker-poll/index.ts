@@ -129,7 +129,7 @@ class WorkerPoll {
 }
 
 /**
- * worker-poll transport (SPEC §4): `GET` the URL every `pollIntervalMs` from a
+ * worker-poll transport: `GET` the URL every `pollIntervalMs` from a
  * Worker with `If-None-Match`/`If-Modified-Since`; a changed answer is a `message`
  * whose `data` is the body text. Falls back to the main thread (one
  * `WorkerUnavailableError`) when no Worker can start, e.g. under a CSP without

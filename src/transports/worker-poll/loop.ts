@@ -1,5 +1,5 @@
 /**
- * The worker-poll loop (SPEC §4), shared by the Worker entry (`poll.worker.ts`)
+ * The worker-poll loop, shared by the Worker entry (`poll.worker.ts`)
  * and the main-thread fallback, so the polling rule lives in one place. It
  * knows nothing of the client: it reports plain, structured-clonable records
  * that the transport turns into sink calls, whichever thread it ran on.
