@@ -15,9 +15,13 @@ export interface TransportSink {
   /** The transport reached OPEN (again, after `lost`). */
   open(): void;
   /**
-   * An inbound message (`type` is `'message'` or an SSE/pushline event name). `native`
-   * is the platform's own event for it, when there is one: delivered as it is when
-   * nothing about it changes (no `parse`), which saves a second event per message.
+   * An inbound message (`type` is `'message'` or an SSE/pushline event name).
+   * `native` is the platform's own event, passed only when it is exactly this
+   * message: its `type`, and its `lastEventId` equal to `lastEventId ?? ''`. Then
+   * `data` and `origin` may be left undefined: the client reads them from `native`
+   * only when it must build an event of its own (a `parse`, a renamed type), and
+   * otherwise delivers `native` as it is. Every property read of a browser event
+   * crosses into the engine, so the hot path reads none it does not need.
    */
   message(type: string, data: unknown, lastEventId?: string, origin?: string, native?: Event): void;
   /**

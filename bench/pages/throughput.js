@@ -31,6 +31,8 @@ const KINDS = {
   'reliable pushline': ({ hub, base, n, size, run }) => viaReplay(() => new globalThis.Pushline.RealtimeClient(hub, { transports: ['websocket'], reliable: true, sessionId: `pl-${run}` }), base, n, size),
   // --- one event stream of n events (ids 1..n); long-poll gets it in batches
   'sse raw EventSource': ({ sse, n }) => viaStream(() => new EventSource(sse), n),
+  // what reading the fields a client needs for its cursor costs on top (lastEventId, origin, type)
+  'sse raw EventSource + field reads': ({ sse, n }) => viaStream(() => new EventSource(sse), n, (e) => e.data + e.lastEventId.length + e.origin.length + e.type.length),
   'sse native': ({ sse, n }) => viaStream(() => new globalThis.Pushline.RealtimeClient(sse, { transports: ['sse'] }), n),
   'sse fetch': ({ sse, n }) => viaStream(() => new globalThis.Pushline.RealtimeClient(sse, { transports: ['sse'], eventSource: 'fetch' }), n),
   'long-poll': ({ sse, n }) => viaStream(() => new globalThis.Pushline.RealtimeClient(sse, { transports: ['long-poll'] }), n),
@@ -88,13 +90,13 @@ async function viaReplay(make, base, n, size, parse = false) {
   });
 }
 
-function viaStream(make, n) {
+function viaStream(make, n, read = (e) => e.data) {
   return new Promise((done) => {
     let count = 0;
     const t0 = now();
     const c = make();
     c.onmessage = (e) => {
-      last = e.data;
+      last = read(e);
       if (++count === n) {
         const ms = now() - t0;
         c.close();

@@ -438,13 +438,23 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     };
   }
 
-  /** The hot path: one inbound message. No clock read, no timer, and no event object when nobody listens. */
+  /**
+   * The hot path: one inbound message. No clock read, no timer, no event object
+   * when nobody listens, and none of its own when the browser's event says it all.
+   */
   #inbound(type: string, data: unknown, id: string | undefined, origin: string | undefined, native?: Event): void {
     if (this.#watch) this.#watch.seen = true;
     if (id !== undefined) this.#lastEventId = id;
-    // a server event named like one of the client's own events is a message
-    if (CONTROL.has(type)) type = 'message';
     const parse = this.#o.parse;
+    // a server event named like one of the client's own events is a message
+    const renamed = CONTROL.has(type);
+    // Node's `ws` events are not MessageEvents
+    let own = native instanceof MessageEvent ? native : undefined;
+    if (native && (parse || renamed || !own)) {
+      ({ data, origin } = native as MessageEvent);
+      own = undefined;
+    }
+    if (renamed) type = 'message';
     if (parse) {
       try {
         data = parse(data);
@@ -455,9 +465,7 @@ export class ClientCore<In = unknown, Out = SendData, Name extends TransportName
     }
     const list = this.listeners(type);
     if (!list) return;
-    // the browser's own event when it says exactly what ours would (Node's `ws` events are not MessageEvents)
-    const own = !parse && native instanceof MessageEvent && native.type === type && native.lastEventId === (id ?? '') && native;
-    this.deliver(list, own || new MessageEvent(type, { data, lastEventId: id ?? '', origin: origin ?? '' }));
+    this.deliver(list, own ?? new MessageEvent(type, { data, lastEventId: id ?? '', origin: origin ?? '' }));
   }
 
   #opened(gen: number): void {

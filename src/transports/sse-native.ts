@@ -25,32 +25,37 @@ export function nativeSse(ctx: TransportContext): Transport {
   let healing = false;
   // a fresh EventSource does not know the resumed id: until it reports one of its own,
   // events carry the old one (after that, an `id:` reset to '' is the server's choice)
-  const deliver = (e: MessageEvent): void => {
-    if ((ownId ||= e.lastEventId !== '')) cursor = e.lastEventId;
-    if (options.reliable && e.type === RESET_EVENT) sink.reset(cursor);
-    else sink.message(e.type, e.data, cursor, e.origin, e);
+  // (each property of `e` is read once at most, and `type` not at all: a read crosses into the engine)
+  const deliver = (e: MessageEvent, type: string): void => {
+    const id = e.lastEventId;
+    if ((ownId ||= id !== '')) cursor = id;
+    if (options.reliable && type === RESET_EVENT) sink.reset(cursor);
+    // the event as it is when it carries the cursor; else one of ours with the resumed id
+    else if (cursor === id) sink.message(type, undefined, id, undefined, e);
+    else sink.message(type, e.data, cursor, e.origin);
   };
   // server events named `open` or `error` arrive through the EventSource's own handlers, with data
-  const fromServer = (e: Event): boolean => typeof (e as MessageEvent).data === 'string' && (deliver(e as MessageEvent), true);
+  const fromServer = (e: Event, type: string): boolean => typeof (e as MessageEvent).data === 'string' && (deliver(e as MessageEvent, type), true);
+  const named = new Set<string>();
   const link = httpLink(
     ctx,
     // EventSource has no CLOSING: its 2 is CLOSED
     () => (es.readyState > 1 ? 3 : es.readyState),
     () => es.close(),
     () => cursor,
-    // the same listener twice is a no-op for an EventTarget, so names need no bookkeeping
-    (type) => es.addEventListener(type, deliver as EventListener),
+    // one listener per name, which knows its name
+    (type) => void (named.has(type) || (named.add(type), es.addEventListener(type, (e) => deliver(e as MessageEvent, type)))),
   );
   // created after the link, which may throw (a bad sendUrl), so it never leaks
   const es = new ES(withCursor(url, options, lastEventId), { withCredentials: options.withCredentials });
   es.onopen = (e) => {
-    if (fromServer(e)) return;
+    if (fromServer(e, 'open')) return;
     opened = true;
     healing = false;
     sink.open();
   };
   es.onerror = (e) => {
-    if (fromServer(e)) return;
+    if (fromServer(e, 'error')) return;
     // browsers hide the status; Node's `eventsource` package exposes it as `code`
     // (200 there means a wrong Content-Type: no status to classify)
     const status = (e as Event & { code?: unknown }).code;

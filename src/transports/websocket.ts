@@ -55,7 +55,7 @@ export const websocket: TransportFactory = {
       };
       s.onmessage = codec
         ? (e) => codec!.inbound(e.data, e.origin)
-        : (e) => (reply !== undefined && e.data === reply ? sink.activity() : sink.message('message', e.data, undefined, e.origin, e));
+        : (e) => (reply !== undefined && e.data === reply ? sink.activity() : sink.message('message', undefined, undefined, undefined, e));
       // the browser's own `error` precedes `close`; it is reported with the close, as one typed error.
       // (The listener must exist all the same: Node's `ws` throws an unhandled `error` event.)
       s.onerror = (e) => void (failed = (e as ErrorEvent).message ?? '');

@@ -338,6 +338,21 @@ describe('issue 10 regressions', () => {
     expect(socket.readyState).toBeGreaterThanOrEqual(2);
   });
 
+  it('#16 a client that ends by itself (a fatal close code) rejects its in-flight upload too', async () => {
+    vi.useRealTimers();
+    FakeWebSocket.auto = 'open';
+    const c = make();
+    await vi.waitFor(() => expect(c.state).toBe('open'));
+    const main = FakeWebSocket.last();
+    const done = c.upload(new Uint8Array(10), { id: 'u2' });
+    await vi.waitFor(() => expect(FakeWebSocket.all.some((s) => s.protocols.includes('pushline-upload.v1') && s.sent.length)).toBe(true));
+    main.drop(1008, 'policy', false);
+    expect(c.state).toBe('closed');
+    await expect(done).rejects.toMatchObject({ name: 'AbortError' });
+    const socket = FakeWebSocket.all.find((s) => s.protocols.includes('pushline-upload.v1'))!;
+    expect(socket.readyState).toBeGreaterThanOrEqual(2);
+  });
+
   it('#17 the first statechange is dispatched after the constructor returns', async () => {
     const c = make();
     const states = log(c, 'statechange', (e) => `${String(e['previous'])}>${String(e['state'])}`);

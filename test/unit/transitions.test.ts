@@ -1,6 +1,6 @@
 /** Edge cases of the attempt cycle, through the public API over scripted browser constructors. */
 import { describe, expect, it, vi } from 'vitest';
-import type { UrlInput } from '../../src/entries/index.js';
+import type { RealtimeClient, UrlInput } from '../../src/entries/index.js';
 import { FakeEventSource, FakeWebSocket, fakeFetch, streamResponse } from '../helpers/fake-web.js';
 import { fakePage, type FakePage } from '../helpers/fake-page.js';
 import { scriptedClients, tick } from '../helpers/scripted-clients.js';
@@ -12,6 +12,85 @@ const make = scriptedClients('ws://127.0.0.1:9/', () => {
 });
 
 describe('transitions', () => {
+  it("native SSE: a fresh EventSource's events carry the resumed id until the server sends one", async () => {
+    const c = make({ transports: ['sse'], eventSource: 'native' }, 'http://127.0.0.1:9/a');
+    const ids: string[] = [];
+    c.addEventListener('message', (e) => ids.push((e as MessageEvent).lastEventId));
+    await tick();
+    const first = FakeEventSource.last();
+    first.open();
+    first.event('message', 'a', '5');
+    first.fail();
+    await tick(1000);
+    const second = FakeEventSource.last();
+    expect(second).not.toBe(first);
+    expect(second.url).toContain('lastEventId=5');
+    second.open();
+    second.event('message', 'b');
+    expect(c.lastEventId).toBe('5');
+    second.event('message', 'c', '6');
+    expect(ids).toEqual(['5', '5', '6']);
+  });
+
+  it("native SSE: the browser's own event when nothing changes; one of the client's own with parse, a renamed type, or a resumed id", async () => {
+    const plain = make({ transports: ['sse'], eventSource: 'native' }, 'http://127.0.0.1:9/a');
+    const parsed = make({ transports: ['sse'], eventSource: 'native', parse: (d) => JSON.parse(String(d)) as unknown }, 'http://127.0.0.1:9/b');
+    const got = new Map<RealtimeClient, MessageEvent[]>([[plain, []], [parsed, []]]);
+    for (const [c, list] of got) c.addEventListener('message', (e) => list.push(e as MessageEvent));
+    await tick();
+    const [a, b] = FakeEventSource.all as [FakeEventSource, FakeEventSource];
+    a.open();
+    b.open();
+    await tick();
+    let dispatched: Event | undefined;
+    a.addEventListener('message', (e) => (dispatched = e));
+    a.event('message', '{"n":1}', '1');
+    b.event('message', '{"n":1}', '1');
+    a.event('close', 'named like ours', '2');
+    expect(got.get(plain)![0]).toBe(dispatched);
+    expect(got.get(parsed)![0]!.data).toEqual({ n: 1 });
+    expect(got.get(parsed)![0]!.lastEventId).toBe('1');
+    const renamed = got.get(plain)![1]!;
+    expect([renamed.type, renamed.data, renamed.lastEventId]).toEqual(['message', 'named like ours', '2']);
+  });
+
+  it.each(['close', 'reconnect'] as const)("%s() from shouldReconnect while the browser's own EventSource reconnects: the app's call wins", async (method) => {
+    let calls = 0;
+    const c = make(
+      {
+        transports: ['sse'],
+        eventSource: 'native',
+        shouldReconnect: () => (calls++ === 0 && c[method](), true),
+      },
+      'http://127.0.0.1:9/',
+    );
+    const closes: boolean[] = [];
+    const reconnecting: number[] = [];
+    c.on('close', (e) => closes.push(e.willReconnect));
+    c.on('reconnecting', (e) => reconnecting.push(e.attempt));
+    await tick();
+    const first = FakeEventSource.last();
+    first.open();
+    await tick();
+    first.drop();
+    await tick();
+    expect(calls).toBe(1);
+    expect(first.readyState).toBe(2);
+    if (method === 'close') {
+      expect(c.state).toBe('closed');
+      expect(closes).toEqual([false]);
+      expect(reconnecting).toEqual([]);
+      await tick(60000);
+      expect(FakeEventSource.all).toHaveLength(1);
+    } else {
+      // reconnect(): one new EventSource at once, no wait for the browser's retry
+      expect(FakeEventSource.all).toHaveLength(2);
+      FakeEventSource.last().open();
+      await tick();
+      expect(c.state).toBe('open');
+    }
+  });
+
   it('close() from the statechange to open: the open event never follows', async () => {
     const c = make();
     const opens: string[] = [];
