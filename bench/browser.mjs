@@ -23,7 +23,7 @@ import { median, runPage, startHost } from './chromium.mjs';
 export const GROUPS = {
   websocket: ['ws raw', 'ws pushline', 'ws reconnecting-websocket'],
   reliable: ['reliable raw', 'reliable pushline', 'reliable raw + JSON.parse'],
-  sse: ['sse raw EventSource', 'sse native', 'sse fetch', 'long-poll', 'raw long-poll loop'],
+  sse: ['sse raw EventSource', 'sse native', 'sse fetch', 'long-poll', 'raw long-poll loop', 'sse raw EventSource + field reads'],
 };
 const LONG_POLL_BATCH = 500;
 

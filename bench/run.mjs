@@ -113,6 +113,9 @@ await section('throughput', async () => {
     for (const [kind, budget] of Object.entries(SSE_BUDGET)) {
       row(`inbound msgs/s, ${kind === 'long-poll' ? 'long-poll' : kind.replace('sse ', 'SSE ')} vs raw EventSource on the same stream, ${MODE_LABEL[mode]}`, `${sse[kind].msgsPerS}`, `raw EventSource ${sse['sse raw EventSource'].msgsPerS}`, r3(sse[kind].ratio), `>= ${budget.toFixed(2)}`, sse[kind].ratio >= budget);
     }
+    // the floor of any client: a raw EventSource whose handler also reads lastEventId, origin and type
+    const reads = sse['sse raw EventSource + field reads'];
+    row(`inbound msgs/s, raw EventSource reading lastEventId, origin and type too (what a client must read), ${MODE_LABEL[mode]}`, `${reads.msgsPerS}`, `raw EventSource ${sse['sse raw EventSource'].msgsPerS}`, r3(reads.ratio), '');
     // what polling itself allows, at the server kit's 500 events per answer: a minimal hand-written loop
     const loop = sse['raw long-poll loop'];
     const lpVsLoop = median(t.sse['long-poll'].rounds.map((x, i) => loop.rounds[i] / x));
