@@ -141,11 +141,11 @@ describe('README.md blocks run in Chromium against the demo server', () => {
         await page.goto(`${appUrl}${path}`);
         await page.waitForFunction(() => (globalThis as unknown as Win).readmeSeen.events.some((e) => e.type === 'open'), null, { timeout: 15000 });
         if (heartbeat) {
-          // one heartbeat round trip: a ping went out and its answer came back
+          // one heartbeat round trip: a ping went out (plain, or a pushline.v1 frame in reliable mode) and its answer came back
           await page.waitForFunction(
             () => {
               const frames = (globalThis as unknown as Win).readmeSeen.frames;
-              const out = frames.findIndex((f) => f.dir === 'out' && f.data === 'ping');
+              const out = frames.findIndex((f) => f.dir === 'out' && (f.data === 'ping' || f.data === '{"type":"ping"}'));
               return out >= 0 && frames.slice(out + 1).some((f) => f.dir === 'in');
             },
             null,
