@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { sseParser, type SseBlock } from './protocol.js';
+import { sseParser, waitFor, type SseBlock } from './protocol.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const jitter = (min: number, max: number): number => min + Math.random() * (max - min);
@@ -266,4 +266,29 @@ export function audit(received: readonly string[], expected: readonly string[]):
     last = Math.max(last, i);
   }
   return { lost: expected.filter((e) => !seen.has(e)).length, duplicated, reordered };
+}
+
+/** Two reliable clients per transport (WebSocket, SSE, long-poll) on `base`, each connected once. */
+export async function startClients(base: string): Promise<ReliableClient[]> {
+  const clients = [new WsClient('ws-1', base), new WsClient('ws-2', base), new SseClient('sse-1', base), new SseClient('sse-2', base), new LongPollClient('lp-1', base), new LongPollClient('lp-2', base)];
+  await Promise.all(clients.map((c) => c.start()));
+  await waitFor(() => clients.every((c) => c.connections > 0));
+  return clients;
+}
+
+/**
+ * `count` sends, round robin over `clients`, one every `everyMs`. Resolves with
+ * what the servers' `message` handlers must see between them, each exactly once:
+ * `sessionId/seq/data`.
+ */
+export async function sendRoundRobin(clients: readonly ReliableClient[], count: number, everyMs: number): Promise<string[]> {
+  const sent: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const c = clients[k % clients.length]!;
+    const data = `${c.name}:${k}`;
+    c.send(data);
+    sent.push(`${c.sessionId}/${Math.floor(k / clients.length) + 1}/${data}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+  return sent;
 }

@@ -8,9 +8,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, HubProcess, type Handled } from '../helpers/hub-process.js';
-import { settle, waitFor } from '../helpers/protocol.js';
+import { settle } from '../helpers/protocol.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
-import { audit, LongPollClient, SseClient, startProxy, WsClient, type ChaosProxy, type ReliableClient } from '../helpers/scale.js';
+import { audit, sendRoundRobin, startClients, startProxy, type ChaosProxy, type ReliableClient } from '../helpers/scale.js';
 
 const EVENTS = 1000;
 const SENDS = 300;
@@ -39,13 +39,10 @@ it('two hub processes on one stream, a connection-killing proxy, one node SIGKIL
   const [a, b] = nodes as [HubProcess, HubProcess];
   proxy = await startProxy(nodes.map((n) => n.ports[0]!));
   const base = `http://127.0.0.1:${proxy.port}/live`;
-  clients = [new WsClient('ws-1', base), new WsClient('ws-2', base), new SseClient('sse-1', base), new SseClient('sse-2', base), new LongPollClient('lp-1', base), new LongPollClient('lp-2', base)];
-  await Promise.all(clients.map((c) => c.start()));
-  await waitFor(() => clients.every((c) => c.connections > 0));
+  clients = await startClients(base);
   proxy.chaos(true);
 
   const expected = Array.from({ length: EVENTS }, (_, i) => `ev:${i}`);
-  const sent: string[] = [];
   let restarted: Promise<void> | undefined;
   const publishing = (async () => {
     for (let i = 0; i < EVENTS; i++) {
@@ -60,16 +57,8 @@ it('two hub processes on one stream, a connection-killing proxy, one node SIGKIL
       await new Promise((resolve) => setTimeout(resolve, 4));
     }
   })();
-  const sending = (async () => {
-    for (let k = 0; k < SENDS; k++) {
-      const c = clients[k % clients.length]!;
-      const data = `${c.name}:${k}`;
-      c.send(data);
-      sent.push(`${c.sessionId}/${Math.floor(k / clients.length) + 1}/${data}`);
-      await new Promise((resolve) => setTimeout(resolve, 12));
-    }
-  })();
-  await Promise.all([publishing, sending]);
+  const sending = sendRoundRobin(clients, SENDS, 12);
+  const [, sent] = await Promise.all([publishing, sending]);
   await restarted;
   expect(b.up).toBe(true);
   proxy.chaos(false);

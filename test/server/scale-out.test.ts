@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, expect, it } from 'vitest';
 import { createHub, type Hub } from '../../src/entries/server.js';
-import { settle, waitFor } from '../helpers/protocol.js';
-import { audit, LongPollClient, SseClient, startProxy, WsClient, type ChaosProxy, type ReliableClient } from '../helpers/scale.js';
+import { settle } from '../helpers/protocol.js';
+import { audit, sendRoundRobin, startClients, startProxy, type ChaosProxy, type ReliableClient } from '../helpers/scale.js';
 
 const EVENTS = 1000;
 const SENDS = 300;
@@ -40,29 +40,18 @@ it('1,000 events and 300 sends through a connection-killing proxy: 0 lost, 0 dup
   }
   proxy = await startProxy(ports);
   const base = `http://127.0.0.1:${proxy.port}/live`;
-  clients = [new WsClient('ws-1', base), new WsClient('ws-2', base), new SseClient('sse-1', base), new SseClient('sse-2', base), new LongPollClient('lp-1', base), new LongPollClient('lp-2', base)];
-  await Promise.all(clients.map((c) => c.start()));
-  await waitFor(() => clients.every((c) => c.connections > 0));
+  clients = await startClients(base);
   proxy.chaos(true);
 
   const expected = Array.from({ length: EVENTS }, (_, i) => `ev:${i}`);
-  const sent: string[] = [];
   const publishing = (async () => {
     for (const data of expected) {
       await hub.publish(data);
       await new Promise((resolve) => setTimeout(resolve, 3));
     }
   })();
-  const sending = (async () => {
-    for (let k = 0; k < SENDS; k++) {
-      const c = clients[k % clients.length]!;
-      const data = `${c.name}:${k}`;
-      c.send(data);
-      sent.push(`${c.sessionId}/${Math.floor(k / clients.length) + 1}/${data}`);
-      await new Promise((resolve) => setTimeout(resolve, 8));
-    }
-  })();
-  await Promise.all([publishing, sending]);
+  const sending = sendRoundRobin(clients, SENDS, 8);
+  const [, sent] = await Promise.all([publishing, sending]);
   proxy.chaos(false);
   // bounded, so that a broken hub fails below on what the clients got, not on the test timeout
   await settle(() => clients.every((c) => c.received.length >= EVENTS && c.pending === 0), 30000);

@@ -3,53 +3,29 @@
  * written against the public API only, so each can be run against the old core
  * too (where each fails). Logic under fake timers, over scripted browser constructors.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import * as api from '../../src/entries/index.js';
-import { RealtimeClient, type Options, type UrlInput } from '../../src/entries/index.js';
+import { RealtimeClient, type Options } from '../../src/entries/index.js';
 import { FakeEventSource, FakeWebSocket, fakeFetch, streamResponse } from '../helpers/fake-web.js';
 import { fakePage, type FakePage } from '../helpers/fake-page.js';
+import { FAST as fast, scriptedClients, tick } from '../helpers/scripted-clients.js';
 
-const WS = FakeWebSocket as unknown as typeof WebSocket;
-const ES = FakeEventSource as unknown as typeof EventSource;
-const fast = { initialDelayMs: 100, maxDelayMs: 1000, jitter: 'none', minUptimeMs: 5000 } as const;
 const WS_URL = 'ws://127.0.0.1:1/live';
 const HTTP_URL = 'http://127.0.0.1:1/live';
 
 type Any = Event & Record<string, unknown>;
-const clients: RealtimeClient[] = [];
 let page: FakePage | undefined;
-
-function make(options: Options = {}, url: UrlInput = WS_URL): RealtimeClient {
-  const c = new RealtimeClient(url, { WebSocket: WS, EventSource: ES, transports: ['websocket'], reconnect: fast, ...options });
-  clients.push(c);
-  return c;
-}
+const make = scriptedClients(WS_URL, () => {
+  page?.restore();
+  page = undefined;
+});
 /** Every event of `type`, as `detail(e)`. */
 function log<T = string>(c: EventTarget, type: string, detail: (e: Any) => T = (e) => e.type as T): T[] {
   const out: T[] = [];
   c.addEventListener(type, (e) => out.push(detail(e as Any)));
   return out;
 }
-const tick = (ms = 0): Promise<unknown> => vi.advanceTimersByTimeAsync(ms);
 const finals = (c: EventTarget): boolean[] => log(c, 'close', (e) => e['willReconnect'] as boolean);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeWebSocket.reset();
-  FakeEventSource.reset();
-});
-afterEach(() => {
-  for (const c of clients.splice(0)) {
-    try {
-      c.close();
-    } catch {
-      // already closed
-    }
-  }
-  page?.restore();
-  page = undefined;
-  vi.useRealTimers();
-});
 
 describe('issue 10 regressions', () => {
   it('#1 a server that accepts and then closes 4401 sees at most two connections, then the client stops', async () => {
