@@ -34,7 +34,8 @@ export class SendPump {
   #seq = 0;
   #target: Transport | undefined;
   /** Aborted by `stop()`: ends the HTTP send in flight. */
-  #stop = new AbortController();
+  // made on the first send: an idle client holds no AbortController
+  #stop: AbortController | undefined;
   /** An HTTP send is in flight: nothing else goes meanwhile. */
   #busy = false;
   #waiters: Waiter[] = [];
@@ -122,8 +123,8 @@ export class SendPump {
   /** The client closed for good: the send in flight is abandoned (it stays queued for a later `connect()`), `flush()` rejects. */
   stop(): void {
     this.#target = undefined;
-    this.#stop.abort();
-    this.#stop = new AbortController();
+    this.#stop?.abort();
+    this.#stop = undefined;
     this.#busy = false;
     for (const [, , reject] of this.#waiters.splice(0)) reject(new RealtimeError('closed', 'the client closed before delivery'));
   }
@@ -135,7 +136,7 @@ export class SendPump {
       if (!item || item.reading) return;
       if (this.#o.reliable) item.seq ??= ++this.#seq;
       item.sent = true;
-      const stop = this.#stop;
+      const stop = (this.#stop ??= new AbortController());
       const result = t.send(item.data, item.seq, stop.signal);
       if (!result) {
         if (this.#o.reliable) this.#written++;

@@ -292,15 +292,26 @@ const randomId = (): string =>
   // randomUUID needs a secure context; plain-http pages get 128 random bits another way
   globalThis.crypto.randomUUID?.() ?? [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
 
+// The defaults of the option groups, shared (frozen) by every client that sets none of a group:
+// a page with a thousand clients holds one copy of each, not a thousand.
+const frozen = <T extends object>(value: T): Readonly<T> => Object.freeze(value);
+const RECONNECT = frozen({ ...DEFAULT_RECONNECT });
+const QUEUE: Readonly<QueueOptions> = frozen({ maxMessages: 1000, maxBytes: 1048576, overflow: 'reject' });
+const LIFECYCLE: Readonly<LifecycleOptions> = frozen({ online: true, offline: true, hidden: 'keep', pageshow: true });
+const LONG_POLL = frozen({ timeoutMs: 45000 });
+const UPLOAD: Readonly<UploadDefaults> = frozen({ chunkSize: 131072, highWaterMark: 1048576 });
+const NO_PROTOCOLS = frozen([]) as unknown as string[];
+/** The group's defaults under what the app set of it, or the shared defaults when it set nothing. */
+const group = <T extends object>(defaults: Readonly<T>, given: Partial<T> | undefined): T => (given ? { ...defaults, ...given } : (defaults as T));
+
 /** Applies the defaults, once, in one place, and throws a `RangeError`/`TypeError` naming any bad option. */
 export function resolveOptions<In, Out, Name extends TransportName>(o: Options<In, Out, Name>): Resolved {
   const g = globalThis;
   const hb = o.heartbeat;
-  const reconnect: ReconnectOptions = o.reconnect === false
-    ? { ...DEFAULT_RECONNECT, maxAttempts: 0 } // "reconnect: false" is a policy that never retries
-    : { ...DEFAULT_RECONNECT, ...o.reconnect };
+  // "reconnect: false" is a policy that never retries
+  const reconnect = group(RECONNECT, o.reconnect === false ? { maxAttempts: 0 } : o.reconnect);
   const r: Resolved = {
-    protocols: o.protocols === undefined ? [] : typeof o.protocols === 'string' ? [o.protocols] : [...o.protocols],
+    protocols: o.protocols === undefined ? NO_PROTOCOLS : typeof o.protocols === 'string' ? [o.protocols] : [...o.protocols],
     withCredentials: !!o.withCredentials,
     headers: o.headers,
     eventSource: o.eventSource ?? 'native',
@@ -309,16 +320,16 @@ export function resolveOptions<In, Out, Name extends TransportName>(o: Options<I
     connectTimeoutMs: o.connectTimeoutMs ?? 10000,
     heartbeat: hb && { intervalMs: hb.intervalMs, timeoutMs: hb.timeoutMs ?? hb.intervalMs, message: hb.message ?? 'ping', reply: hb.reply ?? 'pong' },
     idleTimeoutMs: o.idleTimeoutMs,
-    queue: { maxMessages: 1000, maxBytes: 1048576, overflow: 'reject', ...o.queue },
+    queue: group(QUEUE, o.queue),
     binaryType: o.binaryType ?? 'blob',
     parse: o.parse,
     serialize: o.serialize as Resolved['serialize'],
-    lifecycle: { online: true, offline: true, hidden: 'keep', pageshow: true, ...o.lifecycle },
-    longPoll: { timeoutMs: 45000, ...o.longPoll },
+    lifecycle: group(LIFECYCLE, o.lifecycle),
+    longPoll: group(LONG_POLL, o.longPoll),
     pollIntervalMs: o.pollIntervalMs ?? 5000,
     workerUrl: o.workerUrl,
     sendUrl: o.sendUrl,
-    upload: { chunkSize: 131072, highWaterMark: 1048576, ...o.upload },
+    upload: group(UPLOAD, o.upload),
     autoConnect: o.autoConnect ?? true,
     signal: o.signal,
     reliable: !!o.reliable,
