@@ -57,6 +57,7 @@ export const MUTATIONS = [
   { file: 'src/client/events.ts', why: 'a listener removed during dispatch does not run', find: 'if (e.removed) continue;', replace: '' },
   { file: 'src/client/events.ts', why: 'the same listener twice is one listener', find: 'if (list?.some((e) => e.fn === listener && e.capture === capture)) return;', replace: '' },
   { file: 'src/client/events.ts', why: 'a throwing listener does not stop the others', find: '} catch (error) {\n        report(error);\n      }\n      // stop', replace: '} finally {\n      }\n      // stop' },
+  { file: 'src/policy/options.ts', why: 'what the app set of an option group is merged over the defaults', find: '(given ? { ...defaults, ...given } : (defaults as T))', replace: '(defaults as T)' },
   { file: 'src/policy/close.ts', why: "a reason without a code (even '') goes out with 1000", find: 'reason === undefined ? undefined : 1000', replace: 'text ? 1000 : undefined' },
   // --- transports
   { file: 'src/transports/websocket.ts', why: 'heartbeat replies are liveness only', find: 'reply !== undefined && e.data === reply', replace: 'false' },
