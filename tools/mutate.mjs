@@ -33,7 +33,8 @@ for (const m of chosen) {
   writeFileSync(m.file, text.slice(0, at) + m.replace + text.slice(at + m.find.length));
   let dead = false;
   try {
-    execFileSync('npx', ['vitest', 'run', '--bail', '1', '--reporter', 'dot', ...(m.tests ?? ['test/unit'])], { stdio: 'ignore', timeout: 300000 });
+    // threads, not forks: a mutant that loops forever dies with the runner when the timeout kills it
+    execFileSync(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--pool', 'threads', '--bail', '1', '--reporter', 'dot', ...(m.tests ?? ['test/unit'])], { stdio: 'ignore', timeout: 300000 });
   } catch {
     dead = true;
   } finally {
