@@ -3,7 +3,6 @@
 // saw comes back as JSON lines on stdout, written synchronously by the child, so
 // nothing it handled before a SIGKILL goes missing.
 import { fork, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
 /** One send as a hub process's `message` handler saw it. */
@@ -18,16 +17,6 @@ export interface Handled {
   transport: string;
 }
 
-/** A free loopback port (probe and release). */
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 /** One hub process; survives being killed and started again on the same ports. */
 export class HubProcess {

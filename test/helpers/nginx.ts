@@ -6,8 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { freePort } from './hub-process.js';
+import { join } from 'node:path';
+import { findBinary, freePort } from './system.js';
 
 export interface Nginx {
   readonly port: number;
@@ -23,15 +23,6 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-function findBinary(): string {
-  const fromEnv = process.env['NGINX'];
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  for (const dir of ['/usr/sbin', ...(process.env['PATH'] ?? '').split(delimiter)]) {
-    const candidate = join(dir, 'nginx');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error('nginx is not installed: `apt-get install -y nginx` (or set NGINX). These tests never skip.');
-}
 
 const canConnect = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -46,7 +37,7 @@ const canConnect = (port: number): Promise<boolean> =>
  * Temp paths are set inside the prefix; access_log and error_log go there too.
  */
 export async function startNginx(http: (port: number, dir: string) => string): Promise<Nginx> {
-  const binary = findBinary();
+  const binary = findBinary('nginx', 'NGINX', '/usr/sbin');
   const dir = mkdtempSync(join(tmpdir(), 'pushline-nginx-'));
   // workers run as nobody when the master is root: they must reach the prefix
   chmodSync(dir, 0o755);

@@ -2,9 +2,7 @@
 // stopped by its PID. Missing redis-server is an error, never a skip: these
 // tests exist to prove claims about Redis.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { freePort } from './hub-process.js';
-import { delimiter, join } from 'node:path';
+import { findBinary, freePort } from './system.js';
 
 export interface RedisServer {
   readonly port: number;
@@ -18,15 +16,6 @@ export interface RedisServer {
   command(...args: string[]): Promise<string>;
 }
 
-function findBinary(): string {
-  const fromEnv = process.env['REDIS_SERVER'];
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  for (const dir of ['/usr/bin', ...(process.env['PATH'] ?? '').split(delimiter)]) {
-    const candidate = join(dir, 'redis-server');
-    if (existsSync(candidate)) return candidate;
-  }
-  throw new Error('redis-server is not installed: `apt-get install -y redis-server` (or set REDIS_SERVER). These tests never skip.');
-}
 
 
 function launch(binary: string, port: number): Promise<ChildProcess> {
@@ -52,7 +41,7 @@ function launch(binary: string, port: number): Promise<ChildProcess> {
 
 /** Starts redis-server on a free loopback port. */
 export async function startRedis(): Promise<RedisServer> {
-  const binary = findBinary();
+  const binary = findBinary('redis-server', 'REDIS_SERVER', '/usr/bin');
   let port = 0;
   let child: ChildProcess | undefined;
   for (let attempt = 0; !child; attempt++) {

@@ -7,7 +7,8 @@
 // every send exactly once.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort, HubProcess, type Handled } from '../helpers/hub-process.js';
+import { HubProcess, type Handled } from '../helpers/hub-process.js';
+import { freePort } from '../helpers/system.js';
 import { settle } from '../helpers/protocol.js';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
 import { audit, sendRoundRobin, startClients, startProxy, type ChaosProxy, type ReliableClient } from '../helpers/scale.js';
